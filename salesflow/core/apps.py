@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "salesflow.core"
+    label = "core"
+    verbose_name = _("系统核心")
+
+    def ready(self) -> None:
+        from . import checks, signals  # noqa: F401  (registers checks and auth audit)

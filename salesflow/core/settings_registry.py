@@ -1,0 +1,218 @@
+"""The settings registry: every business number of the product, typed, with the SPEC default.
+
+Code reads values with ``get_setting(key)`` at the moment it needs them, so a change made by an
+administrator applies to the next computation without a restart. Changes go through
+``core.services.setting_change`` (reason required, history and audit kept).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .context import request_cache
+
+TIME_WINDOWS_RE = re.compile(r"^\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*(,\s*\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2}\s*)*$")
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    kind: str  # int | decimal | bool | str | rule | windows
+    default: object
+    label: str
+    group: str
+    help: str = ""
+    min_value: Decimal | int | None = None
+    max_value: Decimal | int | None = None
+    choices: tuple = field(default_factory=tuple)
+
+    def parse(self, raw):
+        """Turn a stored or submitted value into the typed value, or raise ValidationError."""
+        if self.kind == "int":
+            try:
+                value = int(str(raw).strip())
+            except (TypeError, ValueError):
+                raise ValidationError(_("请输入整数。")) from None
+        elif self.kind == "decimal":
+            try:
+                value = Decimal(str(raw).strip())
+            except (InvalidOperation, TypeError):
+                raise ValidationError(_("请输入数字。")) from None
+            if not value.is_finite():
+                raise ValidationError(_("请输入数字。"))
+        elif self.kind == "bool":
+            if isinstance(raw, bool):
+                value = raw
+            elif str(raw).strip().lower() in {"1", "true", "on", "yes", "是"}:
+                value = True
+            elif str(raw).strip().lower() in {"0", "false", "off", "no", "否", ""}:
+                value = False
+            else:
+                raise ValidationError(_("请选择是或否。"))
+        elif self.kind == "rule":
+            from .sla import parse_rule
+
+            value = str(raw).strip()
+            try:
+                parse_rule(value)
+            except ValueError as exc:
+                raise ValidationError(_("时限规则无法识别：%(err)s"), params={"err": exc}) from None
+        elif self.kind == "windows":
+            value = str(raw).strip()
+            if not TIME_WINDOWS_RE.match(value):
+                raise ValidationError(_("格式应为 09:00-18:00，多个时段用逗号分隔。"))
+            from .workcalendar import parse_windows
+
+            try:
+                parse_windows(value)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from None
+        else:
+            value = str(raw).strip()
+        if self.choices and value not in self.choices:
+            raise ValidationError(_("取值不在可选范围内。"))
+        if self.min_value is not None and value < self.min_value:
+            raise ValidationError(_("不能小于 %(v)s。"), params={"v": self.min_value})
+        if self.max_value is not None and value > self.max_value:
+            raise ValidationError(_("不能大于 %(v)s。"), params={"v": self.max_value})
+        return value
+
+    def to_json(self, value):
+        return str(value) if isinstance(value, Decimal) else value
+
+
+GROUPS = {
+    "leads": _("线索"),
+    "customers": _("客户与公海"),
+    "pipeline": _("商机与阶段"),
+    "followups": _("跟进与节奏"),
+    "tasks": _("任务"),
+    "deals": _("报价、合同与回款"),
+    "service": _("客服与维护"),
+    "reports": _("目标与报表"),
+    "calendar": _("工作日历"),
+    "security": _("安全"),
+}
+
+D = Decimal
+_DEFS = [
+    # S1 leads
+    SettingDef("lead.entry_sla", "rule", "24h", _("线索录入时限"), "leads",
+               _("获取线索后须在此时限内录入系统（录入时间 − 获取时间）。"), ),
+    SettingDef("lead.screening_sla", "rule", "48h", _("线索筛选时限"), "leads",
+               _("录入后须在此时限内完成评分分级。")),
+    SettingDef("lead.a_first_contact_sla", "rule", "24h", _("A类线索首次联系时限"), "leads",
+               _("A类线索评级后须在此时限内首次联系。试点团队常缩短为 12h。")),
+    SettingDef("lead.grade_a_min_score", "int", 80, _("线索评分A类下限"), "leads", min_value=0),
+    SettingDef("lead.grade_b_min_score", "int", 60, _("线索评分B类下限"), "leads", min_value=0),
+    SettingDef("lead.needs_match_high_min", "int", 20, _("需求匹配度“高”下限"), "leads", min_value=0),
+    SettingDef("lead.needs_match_medium_min", "int", 10, _("需求匹配度“中”下限"), "leads", min_value=0),
+    SettingDef("lead.purchasing_power_high_min", "decimal", D("150000"), _("高购买力预算下限（元）"),
+               "leads", _("预算区间下限达到此值视为购买力高。"), min_value=D(0)),
+    SettingDef("lead.open_cap_per_person", "int", 200, _("每人未结线索上限"), "leads", min_value=1),
+    # S2 customers
+    SettingDef("customer.grade_a_min_amount", "decimal", D("500000"), _("A类客户年采购额下限（元）"),
+               "customers", min_value=D(0)),
+    SettingDef("customer.grade_b_min_amount", "decimal", D("100000"), _("B类客户年采购额下限（元）"),
+               "customers", min_value=D(0)),
+    SettingDef("customer.new_customer_months", "int", 3, _("新客户期（月）"), "customers",
+               _("首次成交后不足此月数为新客户。"), min_value=1),
+    SettingDef("customer.pool_recycle_days", "int", 30, _("公海回收天数"), "customers",
+               _("客户超过此天数无跟进即退回公海。"), min_value=1),
+    SettingDef("customer.pool_claim_limit", "int", 50, _("每人可领取公海客户上限"), "customers",
+               min_value=1),
+    SettingDef("customer.tier_vip_min_amount", "decimal", D("500000"), _("VIP客户年额下限（元）"),
+               "customers", min_value=D(0)),
+    SettingDef("customer.tier_key_min_amount", "decimal", D("200000"), _("重点客户年额下限（元）"),
+               "customers", min_value=D(0)),
+    # S3 pipeline
+    SettingDef("pipeline.stalled_followups", "int", 3, _("停滞判定跟进次数"), "pipeline",
+               _("自上次阶段变化后跟进达到此次数仍未推进，标记为停滞。"), min_value=1),
+    # S4 follow-ups and cadence
+    SettingDef("followup.entry_sla", "rule", "2h", _("跟进记录录入时限"), "followups",
+               _("沟通后须在此时限内录入跟进记录（工具箱更严格的规则为 1h）。")),
+    SettingDef("cadence.grade_a", "rule", "7d", _("A类客户跟进频率"), "followups"),
+    SettingDef("cadence.grade_b", "rule", "14d", _("B类客户跟进频率"), "followups"),
+    SettingDef("cadence.grade_c", "rule", "30d", _("C类客户跟进频率"), "followups"),
+    SettingDef("cadence.new_customer_first_month", "rule", "7d", _("新客户成交当月跟进频率"),
+               "followups"),
+    SettingDef("cadence.new_customer", "rule", "15d", _("新客户之后跟进频率"), "followups",
+               _("每月两次。")),
+    SettingDef("cadence.old_customer", "rule", "30d", _("老客户跟进频率"), "followups"),
+    SettingDef("cadence.intent_high", "rule", "7d", _("高意向跟进频率"), "followups"),
+    SettingDef("cadence.intent_medium", "rule", "14d", _("中意向跟进频率"), "followups"),
+    SettingDef("cadence.intent_low", "rule", "30d", _("低意向跟进频率"), "followups"),
+    SettingDef("kpi.followup_completeness_target", "decimal", D("95"), _("跟进记录完整率目标（%）"),
+               "followups", min_value=D(0), max_value=D(100)),
+    SettingDef("kpi.lead_response_timeliness_target", "decimal", D("90"),
+               _("线索响应及时率目标（%）"), "followups", min_value=D(0), max_value=D(100)),
+    # S8 tasks
+    SettingDef("task.grade_excellent_min", "decimal", D("120"), _("任务“优”完成率下限（%）"), "tasks",
+               min_value=D(0)),
+    SettingDef("task.grade_good_min", "decimal", D("100"), _("任务“良”完成率下限（%）"), "tasks",
+               min_value=D(0)),
+    SettingDef("task.grade_fair_min", "decimal", D("80"), _("任务“中”完成率下限（%）"), "tasks",
+               min_value=D(0)),
+    # S5 deals
+    SettingDef("deal.discount_approval_threshold", "decimal", D("10"), _("折扣审批阈值（%）"), "deals",
+               _("报价折扣超过此百分比需要审批。"), min_value=D(0), max_value=D(100)),
+    SettingDef("deal.order_change_warning_pct", "decimal", D("50"), _("月订单额突变预警（%）"), "deals",
+               min_value=D(0)),
+    # S6 service
+    SettingDef("complaint.forward_sla", "rule", "1h", _("投诉转交处理人时限"), "service"),
+    SettingDef("complaint.plan_sla", "rule", "24h", _("投诉处理方案时限"), "service"),
+    SettingDef("complaint.return_visit_sla", "rule", "2h", _("完成后回访时限"), "service"),
+    SettingDef("complaint.close_min_satisfaction", "int", 4, _("投诉关闭所需满意度（1–5）"), "service",
+               min_value=1, max_value=5),
+    SettingDef("service.vip_response_sla", "rule", "2h", _("VIP问题响应时限"), "service"),
+    SettingDef("service.vip_resolve_sla", "rule", "24h", _("VIP问题解决时限"), "service"),
+    SettingDef("service.normal_response_sla", "rule", "4h", _("普通客户问题响应时限"), "service"),
+    SettingDef("service.improvement_satisfaction_below", "decimal", D("85"),
+               _("满意度低于此值启动改进计划"), "service", min_value=D(0), max_value=D(100)),
+    # S7 / S12 reports
+    SettingDef("report.weekly_due", "rule", "next Monday 12:00", _("周报截止"), "reports"),
+    SettingDef("report.monthly_due", "rule", "last day of month 18:00", _("月报截止"), "reports"),
+    SettingDef("target.checkpoint_day", "int", 5, _("目标跟踪检查日（每月几号前）"), "reports",
+               min_value=1, max_value=28),
+    SettingDef("funnel.target_lead_to_opportunity", "decimal", D("60"), _("线索→商机目标转化率（%）"),
+               "reports", min_value=D(0), max_value=D(100)),
+    SettingDef("funnel.target_opportunity_to_order", "decimal", D("50"), _("商机→订单目标转化率（%）"),
+               "reports", min_value=D(0), max_value=D(100)),
+    # calendar and security
+    SettingDef("calendar.work_hours", "windows", "09:00-18:00", _("工作时间"), "calendar",
+               _("按工作时间计时的规则只计算这些时段，如 09:00-12:00,13:00-18:00。")),
+    SettingDef("session.idle_hours", "decimal", D("12"), _("空闲自动退出（小时）"), "security",
+               min_value=D("0.25"), max_value=D("720")),
+]
+
+REGISTRY: dict[str, SettingDef] = {d.key: d for d in _DEFS}
+
+
+def get_definition(key: str) -> SettingDef:
+    try:
+        return REGISTRY[key]
+    except KeyError:
+        raise KeyError(f"unknown setting {key!r}") from None
+
+
+def get_setting(key: str):
+    """The current typed value of ``key`` (read from the database, memoised per request/job)."""
+    definition = get_definition(key)
+    cache = request_cache().setdefault("settings", {})
+    if key in cache:
+        return cache[key]
+    from .models import SettingValue
+
+    stored = SettingValue.objects.filter(key=key).values_list("value", flat=True).first()
+    value = definition.default if stored is None else definition.parse(stored)
+    cache[key] = value
+    return value
+
+
+def forget_cached_settings() -> None:
+    request_cache().pop("settings", None)

@@ -1,0 +1,66 @@
+"""The vocabulary of rights: object types, actions and data scopes.
+
+A role grants actions on object types, each with a data scope. The catalogue lists every
+object type of the product (SPEC "Roles"), so that an administrator can set rights for a module
+before its data exists; domain apps register their models against these keys in
+``salesflow.core.scope``.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("查看")
+    ADD = "add", _("新增")
+    CHANGE = "change", _("修改")
+    DELETE = "delete", _("删除")
+    EXPORT = "export", _("导出")
+    APPROVE = "approve", _("审批")
+    ASSIGN = "assign", _("分配")
+    VIEW_CONTACT = "view_contact", _("查看联系方式")
+
+
+class DataScope(models.TextChoices):
+    """Ordered from narrowest to widest; a user with several roles gets the widest."""
+
+    OWN = "own", _("本人")
+    SUBORDINATES = "subordinates", _("本人及下属")
+    DEPARTMENT = "department", _("本部门")
+    DEPARTMENT_TREE = "department_tree", _("本部门及下级部门")
+    COMPANY = "company", _("全公司")
+
+
+SCOPE_ORDER = {scope: rank for rank, scope in enumerate(DataScope.values)}
+
+
+def widest_scope(scopes):
+    scopes = [s for s in scopes if s]
+    return max(scopes, key=SCOPE_ORDER.__getitem__) if scopes else None
+
+
+# key -> label. Keys are stable identifiers stored in RolePermission rows.
+OBJECT_TYPES: dict[str, str] = {
+    "lead": _("线索"),
+    "customer": _("客户"),
+    "contact": _("联系人"),
+    "opportunity": _("商机"),
+    "followup": _("跟进记录"),
+    "task": _("任务"),
+    "product": _("产品"),
+    "quote": _("报价"),
+    "contract": _("合同"),
+    "order": _("订单"),
+    "receipt": _("回款"),
+    "complaint": _("投诉"),
+    "target": _("销售目标"),
+    "report": _("报表与分析"),
+    "org.user": _("用户"),
+    "org.department": _("部门"),
+    "org.role": _("角色与权限"),
+    "core.setting": _("系统设置"),
+    "core.calendar": _("工作日历"),
+    "core.audit": _("审计日志"),
+}
+
+ALL_ACTIONS = list(Action.values)

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.conf.urls.static import static  # noqa: F401  (uploads are served by scoped views)
+from django.contrib import admin
+from django.urls import include, path
+
+from salesflow.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("salesflow.core.urls_auth")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("system/", include("salesflow.core.urls")),
+    path("org/", include("salesflow.org.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "salesflow.core.views.permission_denied"
+handler404 = "salesflow.core.views.page_not_found"
+handler500 = "salesflow.core.views.server_error"
+
+if settings.DEBUG:
+    pass
