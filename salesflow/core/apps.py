@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("系统核心")
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers checks and auth audit)
+        from . import checks, signals, tasks  # noqa: F401  (checks, auth audit, periodic jobs)

@@ -126,3 +126,22 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.worker_id
+
+
+class ScheduledJob(models.Model):
+    """When each periodic job runs next. Rows are claimed with SELECT … FOR UPDATE SKIP LOCKED
+    (PostgreSQL) or inside SQLite's exclusive write transaction, so that two workers never
+    enqueue the same run twice."""
+
+    name = models.CharField(_("任务"), max_length=100, unique=True)
+    next_run_at = models.DateTimeField(_("下次运行"), db_index=True)
+    last_run_at = models.DateTimeField(_("上次运行"), null=True, blank=True)
+    last_enqueued_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务")
+        verbose_name_plural = _("定时任务")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -161,6 +161,8 @@ def scope_q(model, user, action: str) -> Q | None:
     """The filter for ``model`` records within the user's scope; None means no access at all,
     ``Q()`` means no restriction."""
     spec = spec_for(model)
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
     scope = scope_for(user, spec.object_type, action)
     extra = spec.extra(user, action) if spec.extra else None
     if scope is None:
@@ -197,14 +199,16 @@ def is_in_scope(user, obj: models.Model, action: str = "view") -> bool:
 OWNER_FIELD_NAMES = ("owner",)
 
 
-def unregistered_owned_models() -> list[type[models.Model]]:
+def unregistered_owned_models(
+    candidates=None, module_prefix: str = "salesflow."
+) -> list[type[models.Model]]:
     """Models that have an owner field but no scope registration (a test and a system check
     fail on any)."""
     from django.apps import apps
 
     missing = []
-    for model in apps.get_models():
-        if not model.__module__.startswith("salesflow."):
+    for model in candidates if candidates is not None else apps.get_models():
+        if not model.__module__.startswith(module_prefix):
             continue
         names = {f.name for f in model._meta.get_fields()}
         if names & set(OWNER_FIELD_NAMES) and model not in _registry:

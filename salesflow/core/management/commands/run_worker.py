@@ -1,0 +1,53 @@
+"""The job worker: heartbeat, periodic schedule and the django-tasks database queue.
+
+``manage.py run_worker`` runs until stopped (SIGINT/SIGTERM finish the current task first).
+Run as many as you like (each with its own --worker-id): periodic runs and queued tasks are
+claimed with row locks, so nothing runs twice.
+"""
+
+import os
+import signal
+import socket
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+from django_tasks_db.management.commands.db_worker import Worker
+
+from salesflow.core import jobs
+
+
+class Command(BaseCommand):
+    help = "Run the background job worker (schedule + task queue)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--worker-id", default=f"{socket.gethostname()}-{os.getpid()}")
+        parser.add_argument("--interval", type=float, default=2.0,
+                            help="seconds to wait when there is nothing to do")
+        parser.add_argument("--once", action="store_true",
+                            help="one round (heartbeat, schedule, run ready tasks) and exit")
+
+    def handle(self, *, worker_id, interval, once, **options):
+        self.running = True
+
+        def stop(signum, frame):
+            self.running = False
+
+        if not once:
+            signal.signal(signal.SIGINT, stop)
+            signal.signal(signal.SIGTERM, stop)
+        queue = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
+                       startup_delay=False, max_tasks=None, worker_id=worker_id[:64],
+                       excluded_queue_names=[])
+        self.stdout.write(f"salesflow worker {worker_id} started")
+        while self.running:
+            close_old_connections()
+            jobs.heartbeat(worker_id)
+            enqueued = jobs.schedule_tick()
+            if enqueued:
+                self.stdout.write("enqueued: " + ", ".join(enqueued))
+            queue.run()  # batch mode: runs every ready task, then returns
+            if once:
+                break
+            time.sleep(interval)
+        self.stdout.write(f"salesflow worker {worker_id} stopped")

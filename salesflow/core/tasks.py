@@ -1,0 +1,18 @@
+"""Periodic housekeeping of the shared kernel."""
+
+import datetime
+
+from django.utils import timezone
+from django_tasks import task
+
+from .jobs import periodic
+from .models import WorkerHeartbeat
+
+
+@periodic("core.prune_heartbeats", every=datetime.timedelta(hours=1))
+@task()
+def prune_heartbeats() -> int:
+    """Forget workers that have not been seen for a day (idempotent)."""
+    cutoff = timezone.now() - datetime.timedelta(days=1)
+    deleted, _ = WorkerHeartbeat.objects.filter(seen_at__lt=cutoff).delete()
+    return deleted
