@@ -207,6 +207,9 @@ STORAGES = {
         )
     },
 }
+# Outside production, serve static files straight from the source folders (no collectstatic).
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+WHITENOISE_USE_FINDERS = not PRODUCTION
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
