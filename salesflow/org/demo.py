@@ -6,7 +6,7 @@ register their own steps (customers, opportunities, …)::
     from salesflow.org import demo
 
     def seed_customers(ctx: demo.SeedContext) -> None:
-        rep = ctx.users["rep.east"]
+        rep = ctx.users["rep.east.1"]
         ...
 
     demo.register_step("customers", seed_customers, order=200)
@@ -266,10 +266,9 @@ def people_plan(rng: random.Random | None = None) -> list[PersonSlot]:
                 title = "高级销售"
             else:
                 title = "销售代表" if n == 1 or rng.random() < 0.6 else "初级销售"
-            if region == "east":
+            department = region
+            if region == "east":  # 华东 has two teams below the region
                 department = "east.sh" if n <= 3 else "east.hz"
-            else:
-                department = region
             slots.append(
                 PersonSlot(
                     f"rep.{region}.{n}",
