@@ -40,7 +40,8 @@ def normalize_company_name(name: str) -> str:
     """
     if not name:
         return ""
-    text = unicodedata.normalize("NFKC", name).translate(_BRACKETS).casefold()
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    text = text.translate(_BRACKETS)
     text = _SPACE_RE.sub("", text)
     changed = True
     while changed and text:
