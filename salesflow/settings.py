@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "salesflow.org",
     "salesflow.core",
+    "salesflow.customers",
+    "salesflow.leads",
 ]
 
 MIDDLEWARE = [

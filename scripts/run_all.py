@@ -18,8 +18,9 @@ def main() -> int:
     manage = [sys.executable, str(ROOT / "manage.py")]
     procs = [
         subprocess.Popen([*manage, "run_worker"], cwd=ROOT),
-        subprocess.Popen([*manage, "runserver", "--noreload", f"{args.host}:{args.port}"],
-                         cwd=ROOT),
+        subprocess.Popen(
+            [*manage, "runserver", "--noreload", f"{args.host}:{args.port}"], cwd=ROOT
+        ),
     ]
     print(f"salesflow: http://{args.host}:{args.port}/  (Ctrl-C stops the web server and worker)")
 

@@ -34,6 +34,11 @@ class RightsAdminMixin:
             audit(actor=request.user, action=action, obj=obj, before=before, after=snapshot(obj))
 
     def delete_model(self, request, obj):
-        audit(actor=request.user, action=f"{obj._meta.model_name}.delete", obj=obj,
-              before=snapshot(obj), after=None)
+        audit(
+            actor=request.user,
+            action=f"{obj._meta.model_name}.delete",
+            obj=obj,
+            before=snapshot(obj),
+            after=None,
+        )
         super().delete_model(request, obj)

@@ -12,12 +12,30 @@ class CoreConfig(AppConfig):
 
         for entry in (
             navigation.NavEntry(_("首页"), "home", "bi-house", order=0),
-            navigation.NavEntry(_("系统设置"), "core:settings", "bi-sliders", "core.setting",
-                                group="admin", order=20),
-            navigation.NavEntry(_("工作日历"), "core:calendar", "bi-calendar3", "core.calendar",
-                                group="admin", order=30),
-            navigation.NavEntry(_("审计日志"), "core:audit_log", "bi-journal-text", "core.audit",
-                                group="admin", order=40),
+            navigation.NavEntry(
+                _("系统设置"),
+                "core:settings",
+                "bi-sliders",
+                "core.setting",
+                group="admin",
+                order=20,
+            ),
+            navigation.NavEntry(
+                _("工作日历"),
+                "core:calendar",
+                "bi-calendar3",
+                "core.calendar",
+                group="admin",
+                order=30,
+            ),
+            navigation.NavEntry(
+                _("审计日志"),
+                "core:audit_log",
+                "bi-journal-text",
+                "core.audit",
+                group="admin",
+                order=40,
+            ),
         ):
             navigation.register(entry)
         dashboard.register(_admin_cards)
@@ -35,12 +53,30 @@ def _admin_cards(user):
 
     cards = []
     if has_right(user, "org.user", "view"):
-        cards.append(Card(_("在职用户"), User.objects.filter(is_active=True).count(),
-                          reverse("org:overview"), tone="primary"))
-        cards.append(Card(_("部门"), Department.objects.filter(is_active=True).count(),
-                          reverse("org:overview"), tone="secondary"))
+        cards.append(
+            Card(
+                _("在职用户"),
+                User.objects.filter(is_active=True).count(),
+                reverse("org:overview"),
+                tone="primary",
+            )
+        )
+        cards.append(
+            Card(
+                _("部门"),
+                Department.objects.filter(is_active=True).count(),
+                reverse("org:overview"),
+                tone="secondary",
+            )
+        )
     if has_right(user, "core.audit", "view"):
         today = timezone.localdate()
-        cards.append(Card(_("今日审计记录"), AuditEntry.objects.filter(at__date=today).count(),
-                          reverse("core:audit_log") + f"?from={today:%Y-%m-%d}", tone="secondary"))
+        cards.append(
+            Card(
+                _("今日审计记录"),
+                AuditEntry.objects.filter(at__date=today).count(),
+                reverse("core:audit_log") + f"?from={today:%Y-%m-%d}",
+                tone="secondary",
+            )
+        )
     return cards

@@ -90,6 +90,6 @@ def audit(
 def history_for(obj: models.Model):
     """Audit entries of one object, newest first."""
     content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
-    return AuditEntry.objects.filter(content_type=content_type, object_id=str(obj.pk)).select_related(
-        "actor"
-    )
+    return AuditEntry.objects.filter(
+        content_type=content_type, object_id=str(obj.pk)
+    ).select_related("actor")

@@ -6,11 +6,13 @@ def shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from .workcalendar import coverage_warning
     from .scope import has_right
+    from .workcalendar import coverage_warning
 
     return {
         "nav_main": navigation.entries_for(user, "main"),
         "nav_admin": navigation.entries_for(user, "admin"),
-        "calendar_warning": coverage_warning() if has_right(user, "core.calendar", "change") else None,
+        "calendar_warning": coverage_warning()
+        if has_right(user, "core.calendar", "change")
+        else None,
     }

@@ -68,4 +68,6 @@ def schedule_tick(now: datetime.datetime | None = None) -> list[str]:
 
 
 def heartbeat(worker_id: str) -> None:
-    WorkerHeartbeat.objects.update_or_create(worker_id=worker_id, defaults={"seen_at": timezone.now()})
+    WorkerHeartbeat.objects.update_or_create(
+        worker_id=worker_id, defaults={"seen_at": timezone.now()}
+    )

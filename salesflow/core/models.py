@@ -145,3 +145,38 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Collaborator(models.Model):
+    """A team member (团队成员) added to a lead, customer or opportunity."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.BigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("成员"),
+        on_delete=models.CASCADE,
+        related_name="collaborations",
+    )
+    can_edit = models.BooleanField(_("可编辑"), default=False)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("添加人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("添加时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("协作成员")
+        verbose_name_plural = _("协作成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "user"], name="uniq_collaborator"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "content_type"], name="collab_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.content_type_id}:{self.object_id}"

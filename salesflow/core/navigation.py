@@ -37,6 +37,12 @@ def entries_for(user, group: str = "main") -> list[dict]:
             continue
         if entry.object_type and not has_right(user, entry.object_type, entry.action):
             continue
-        items.append({"label": entry.label, "url": reverse(entry.url_name), "icon": entry.icon,
-                      "url_name": entry.url_name})
+        items.append(
+            {
+                "label": entry.label,
+                "url": reverse(entry.url_name),
+                "icon": entry.icon,
+                "url_name": entry.url_name,
+            }
+        )
     return items

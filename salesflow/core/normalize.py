@@ -31,7 +31,19 @@ _SPACE_RE = re.compile(r"[\s\u3000·・,，.。、&＆'\"“”‘’-]+")
 
 
 def normalize_company_name(name: str) -> str:
-    """"上海 华信（集团）有限公司" and "上海华信(集团)" → the same key.
+    """The duplicate-check key of a company name (see ``_company_key_once``); applied until
+    stable, so the key of a key is itself."""
+    key = _company_key_once(name)
+    for _ in range(3):
+        again = _company_key_once(key)
+        if again == key:
+            break
+        key = again
+    return key
+
+
+def _company_key_once(name: str) -> str:
+    """ "上海 华信（集团）有限公司" and "上海华信(集团)" → the same key.
 
     NFKC folds full-width letters, digits and brackets to half width; case is folded; spaces
     and punctuation are dropped; bracketed parts are kept (a branch office in brackets is a
@@ -62,7 +74,7 @@ def normalize_company_name(name: str) -> str:
 
 
 def normalize_phone(phone: str) -> str:
-    """"+86 138-0013-8000", "0086 13800138000", "138 0013 8000" → "13800138000".
+    """ "+86 138-0013-8000", "0086 13800138000", "138 0013 8000" → "13800138000".
 
     Digits only, without the +86/0086 country prefix. Land lines keep their area code
     ("021-6123 4567" → "02161234567"). Too short to be a phone number → "".

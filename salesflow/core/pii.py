@@ -46,7 +46,7 @@ def luhn_ok(digits: str) -> bool:
 
 
 def find_sensitive(text: str) -> str | None:
-    """"id_card" or "bank_card" when ``text`` contains one, else None."""
+    """ "id_card" or "bank_card" when ``text`` contains one, else None."""
     if not text:
         return None
     for match in _ID_RE.finditer(text):

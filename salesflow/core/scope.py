@@ -145,11 +145,15 @@ def visible_owner_ids(user, scope: str) -> set[int] | None:
     elif user.department_id is None:
         ids = {user.pk}
     elif scope == DataScope.DEPARTMENT:
-        ids = set(User.objects.filter(department_id=user.department_id).values_list("id", flat=True))
+        ids = set(
+            User.objects.filter(department_id=user.department_id).values_list("id", flat=True)
+        )
         ids.add(user.pk)
     elif scope == DataScope.DEPARTMENT_TREE:
         path = user.department.path
-        ids = set(User.objects.filter(department__path__startswith=path).values_list("id", flat=True))
+        ids = set(
+            User.objects.filter(department__path__startswith=path).values_list("id", flat=True)
+        )
         ids.add(user.pk)
     else:
         raise ValueError(f"unknown data scope {scope!r}")

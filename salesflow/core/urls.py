@@ -8,7 +8,10 @@ urlpatterns = [
     path("settings/", views.settings_list, name="settings"),
     path("settings/<str:key>/", views.setting_edit, name="setting_edit"),
     path("audit/", views.audit_log, name="audit_log"),
-    path("history/<int:content_type_id>/<str:object_id>/", views.object_history,
-         name="object_history"),
+    path(
+        "history/<int:content_type_id>/<str:object_id>/",
+        views.object_history,
+        name="object_history",
+    ),
     path("calendar/", include("salesflow.core.urls_calendar")),
 ]

@@ -63,8 +63,9 @@ def healthz(request):
     except Exception as exc:  # the endpoint reports, it never raises
         checks["database"] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values()) and len(checks) == 3
-    return JsonResponse({"status": "ok" if healthy else "fail", "checks": checks},
-                        status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 # --- settings -----------------------------------------------------------------------------
@@ -76,24 +77,34 @@ def settings_list(request):
     changed = dict(SettingChange.objects.order_by("key", "-at").values_list("key", "at"))
     for group_key, group_label in GROUPS.items():
         items = [
-            {"definition": d, "value": get_setting(d.key), "is_default": get_setting(d.key)
-             == d.default, "changed_at": changed.get(d.key)}
-            for d in REGISTRY.values() if d.group == group_key
+            {
+                "definition": d,
+                "value": get_setting(d.key),
+                "is_default": get_setting(d.key) == d.default,
+                "changed_at": changed.get(d.key),
+            }
+            for d in REGISTRY.values()
+            if d.group == group_key
         ]
         if items:
             groups.append({"key": group_key, "label": group_label, "items": items})
     history = SettingChange.objects.select_related("actor")[:20]
-    return render(request, "core/settings_list.html", {
-        "groups": groups,
-        "history": history,
-        "can_change": has_right(request.user, "core.setting", "change"),
-    })
+    return render(
+        request,
+        "core/settings_list.html",
+        {
+            "groups": groups,
+            "history": history,
+            "can_change": has_right(request.user, "core.setting", "change"),
+        },
+    )
 
 
 class SettingChangeForm(forms.Form):
     value = forms.CharField(label=gettext_lazy("新值"), max_length=200)
-    reason = forms.CharField(label=gettext_lazy("修改原因"), widget=forms.Textarea(attrs={"rows": 3}),
-                             max_length=1000)
+    reason = forms.CharField(
+        label=gettext_lazy("修改原因"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+    )
 
     def __init__(self, *args, definition, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,20 +141,32 @@ def setting_edit(request, key):
             raise Http404
         if form.is_valid():
             try:
-                services.setting_change(actor=request.user, key=key,
-                                        value=form.cleaned_data["value"],
-                                        reason=form.cleaned_data["reason"])
+                services.setting_change(
+                    actor=request.user,
+                    key=key,
+                    value=form.cleaned_data["value"],
+                    reason=form.cleaned_data["reason"],
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, _("设置“%(label)s”已更新。") % {"label": definition.label})
+                messages.success(
+                    request, _("设置“%(label)s”已更新。") % {"label": definition.label}
+                )
                 return redirect("core:settings")
     history = SettingChange.objects.filter(key=key).select_related("actor")
-    return render(request, "core/setting_edit.html", {
-        "definition": definition, "current": current, "form": form, "history": history,
-        "can_change": can_change,
-    })
+    return render(
+        request,
+        "core/setting_edit.html",
+        {
+            "definition": definition,
+            "current": current,
+            "form": form,
+            "history": history,
+            "can_change": can_change,
+        },
+    )
 
 
 # --- audit --------------------------------------------------------------------------------
@@ -156,8 +179,11 @@ def audit_log(request):
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(
-            Q(actor_name__icontains=q) | Q(action__icontains=q) | Q(object_repr__icontains=q)
-            | Q(message__icontains=q) | Q(request_id=q)
+            Q(actor_name__icontains=q)
+            | Q(action__icontains=q)
+            | Q(object_repr__icontains=q)
+            | Q(message__icontains=q)
+            | Q(request_id=q)
         )
     action = request.GET.get("action", "").strip()
     if action:
@@ -170,9 +196,17 @@ def audit_log(request):
             except ValueError:
                 messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {"page": page, "q": q, "action": action,
-                                                   "date_from": request.GET.get("from", ""),
-                                                   "date_to": request.GET.get("to", "")})
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "page": page,
+            "q": q,
+            "action": action,
+            "date_from": request.GET.get("from", ""),
+            "date_to": request.GET.get("to", ""),
+        },
+    )
 
 
 @login_required

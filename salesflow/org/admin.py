@@ -41,7 +41,9 @@ class DepartmentAdmin(RightsAdminMixin, admin.ModelAdmin):
 
 class RolePermissionForm(forms.ModelForm):
     actions = forms.MultipleChoiceField(
-        label=_("操作"), choices=Action.choices, required=False,
+        label=_("操作"),
+        choices=Action.choices,
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -92,8 +94,13 @@ class RoleAdmin(RightsAdminMixin, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         after = services.role_permission_snapshot(form.instance)
         if before != after:
-            audit(actor=request.user, action="role.permissions_change", obj=form.instance,
-                  before=before, after=after)
+            audit(
+                actor=request.user,
+                action="role.permissions_change",
+                obj=form.instance,
+                before=before,
+                after=after,
+            )
 
 
 @admin.register(User)
@@ -112,8 +119,13 @@ class UserAdmin(RightsAdminMixin, DjangoUserAdmin):
         (_("状态"), {"fields": ("is_active", "is_superuser", "last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "display_name", "password1",
-                                                  "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "display_name", "password1", "password2"),
+            },
+        ),
         (_("组织"), {"fields": ("department", "manager", "roles")}),
     )
     readonly_fields = ["last_login", "date_joined"]
@@ -124,8 +136,11 @@ class UserAdmin(RightsAdminMixin, DjangoUserAdmin):
         return "、".join(r.name for r in obj.roles.all())
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("department", "manager").prefetch_related(
-            "roles"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("department", "manager")
+            .prefetch_related("roles")
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -145,9 +160,16 @@ class UserAdmin(RightsAdminMixin, DjangoUserAdmin):
         super().save_related(request, form, formsets, change)
         user = form.instance
         if change:
-            services.user_audit_change(actor=request.user, user=user,
-                                       before=request._audit_before,
-                                       roles_before=request._audit_roles)
+            services.user_audit_change(
+                actor=request.user,
+                user=user,
+                before=request._audit_before,
+                roles_before=request._audit_roles,
+            )
         else:
-            audit(actor=request.user, action="user.create", obj=user,
-                  after=snapshot(user) | {"roles": sorted(user.roles.values_list("code", flat=True))})
+            audit(
+                actor=request.user,
+                action="user.create",
+                obj=user,
+                after=snapshot(user) | {"roles": sorted(user.roles.values_list("code", flat=True))},
+            )

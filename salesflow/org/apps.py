@@ -10,7 +10,13 @@ class OrgConfig(AppConfig):
     def ready(self) -> None:
         from salesflow.core import navigation
 
-        navigation.register(navigation.NavEntry(_("组织架构"), "org:overview", "bi-diagram-3",
-                                                "org.user", group="admin", order=5))
-        navigation.register(navigation.NavEntry(_("用户与角色"), "admin:index", "bi-people",
-                                                "org.user", group="admin", order=10))
+        navigation.register(
+            navigation.NavEntry(
+                _("组织架构"), "org:overview", "bi-diagram-3", "org.user", group="admin", order=5
+            )
+        )
+        navigation.register(
+            navigation.NavEntry(
+                _("用户与角色"), "admin:index", "bi-people", "org.user", group="admin", order=10
+            )
+        )

@@ -16,8 +16,21 @@ ACTION_CODES = {
     "k": "view_contact",
 }
 
-BUSINESS = ("lead", "customer", "contact", "opportunity", "followup", "task", "quote",
-            "contract", "order", "receipt", "complaint", "target", "report")
+BUSINESS = (
+    "lead",
+    "customer",
+    "contact",
+    "opportunity",
+    "followup",
+    "task",
+    "quote",
+    "contract",
+    "order",
+    "receipt",
+    "complaint",
+    "target",
+    "report",
+)
 
 ROLES = [
     {
@@ -27,9 +40,19 @@ ROLES = [
         "description": "本人的线索、客户、联系人、商机、跟进、任务和报价；可查看本人客户的联系方式；"
         "可申请跳过阶段和折扣。默认不能导出、不能审批、看不到他人记录。",
         "rights": {
-            "lead": "vack", "customer": "vack", "contact": "vack", "opportunity": "vac",
-            "followup": "vac", "task": "vac", "quote": "vac", "contract": "v", "order": "v",
-            "receipt": "v", "complaint": "va", "target": "v", "report": "v",
+            "lead": "vack",
+            "customer": "vack",
+            "contact": "vack",
+            "opportunity": "vac",
+            "followup": "vac",
+            "task": "vac",
+            "quote": "vac",
+            "contract": "v",
+            "order": "v",
+            "receipt": "v",
+            "complaint": "va",
+            "target": "v",
+            "report": "v",
             "product": "v@company",
         },
     },
@@ -39,8 +62,14 @@ ROLES = [
         "scope": "department",
         "description": "为所支持的销售录入线索和跟进，登记投诉。不能审批，不能修改金额。",
         "rights": {
-            "lead": "vack", "customer": "vk", "contact": "vk", "opportunity": "v",
-            "followup": "vac", "task": "vac", "complaint": "va", "product": "v@company",
+            "lead": "vack",
+            "customer": "vk",
+            "contact": "vk",
+            "opportunity": "v",
+            "followup": "vac",
+            "task": "vac",
+            "complaint": "va",
+            "product": "v@company",
         },
     },
     {
@@ -50,10 +79,21 @@ ROLES = [
         "description": "下属能做的一切；分配与再分配；审批一级折扣和报价；导出团队列表；"
         "审阅跟进和报表。不能审批阶段跳过。",
         "rights": {
-            "lead": "vacdesk", "customer": "vacdesk", "contact": "vacdek",
-            "opportunity": "vacdes", "followup": "vace", "task": "vacdes", "quote": "vacdep",
-            "contract": "vace", "order": "ve", "receipt": "ve", "complaint": "vae",
-            "target": "v", "report": "ve", "product": "v@company",
+            "lead": "vacdesk",
+            "lead_pool": "vs@company",
+            "customer": "vacdesk",
+            "contact": "vacdek",
+            "opportunity": "vacdes",
+            "followup": "vace",
+            "task": "vacdes",
+            "quote": "vacdep",
+            "contract": "vace",
+            "order": "ve",
+            "receipt": "ve",
+            "complaint": "vae",
+            "target": "v",
+            "report": "ve",
+            "product": "v@company",
         },
     },
     {
@@ -63,7 +103,8 @@ ROLES = [
         "description": "全部业务数据；审批阶段跳过、合同和大额折扣；重开赢单/输单；制定目标。"
         "不能修改系统设置。",
         "rights": {
-            **{t: "vacdepsk" for t in BUSINESS},
+            **dict.fromkeys(BUSINESS, "vacdepsk"),
+            "lead_pool": "vs",
             "product": "vacde",
             "org.user": "v",
             "org.department": "v",
@@ -77,9 +118,19 @@ ROLES = [
         "scope": "own",
         "description": "同销售代表，负责分配给本人的重点客户。",
         "rights": {
-            "lead": "vack", "customer": "vack", "contact": "vack", "opportunity": "vac",
-            "followup": "vac", "task": "vac", "quote": "vac", "contract": "v", "order": "v",
-            "receipt": "v", "complaint": "va", "target": "v", "report": "v",
+            "lead": "vack",
+            "customer": "vack",
+            "contact": "vack",
+            "opportunity": "vac",
+            "followup": "vac",
+            "task": "vac",
+            "quote": "vac",
+            "contract": "v",
+            "order": "v",
+            "receipt": "v",
+            "complaint": "va",
+            "target": "v",
+            "report": "v",
             "product": "v@company",
         },
     },
@@ -89,7 +140,12 @@ ROLES = [
         "scope": "own",
         "description": "登记和导入线索（本人录入的和未分配的线索）；查看线索来源转化和获客成本。"
         "看不到商机金额，也看不到转化后的客户联系方式。",
-        "rights": {"lead": "vack", "report": "v@company", "product": "v@company"},
+        "rights": {
+            "lead": "vack",
+            "lead_pool": "v@company",
+            "report": "v@company",
+            "product": "v@company",
+        },
     },
     {
         "code": "customer_service",
@@ -97,8 +153,12 @@ ROLES = [
         "scope": "company",
         "description": "查看全公司客户；处理投诉、回访和维护动作。看不到商机金额、报价和合同。",
         "rights": {
-            "customer": "vk", "contact": "vk", "complaint": "vace", "followup": "va",
-            "task": "vac@own", "product": "v",
+            "customer": "vk",
+            "contact": "vk",
+            "complaint": "vace",
+            "followup": "va",
+            "task": "vac@own",
+            "product": "v",
         },
     },
     {
@@ -107,7 +167,10 @@ ROLES = [
         "scope": "own",
         "description": "参与协作的商机：上传方案文档、添加跟进。看不到其他商机。",
         "rights": {
-            "opportunity": "v", "followup": "va", "task": "vac", "product": "v@company",
+            "opportunity": "v",
+            "followup": "va",
+            "task": "vac",
+            "product": "v@company",
         },
     },
     {
@@ -117,8 +180,12 @@ ROLES = [
         "description": "全公司合同、订单、回款：登记回款、回款计划和信用额度；导出应收。"
         "不能修改商机，也不能变更客户负责人。",
         "rights": {
-            "customer": "v", "contract": "ve", "order": "ve", "receipt": "vacde",
-            "report": "ve", "product": "v",
+            "customer": "v",
+            "contract": "ve",
+            "order": "ve",
+            "receipt": "vacde",
+            "report": "ve",
+            "product": "v",
         },
     },
     {
@@ -127,7 +194,8 @@ ROLES = [
         "scope": "company",
         "description": "用户、角色、部门、系统设置、流程模板、导入和回收站；所有操作均有审计。",
         "rights": {
-            **{t: "vacd" for t in BUSINESS},
+            **dict.fromkeys(BUSINESS, "vacd"),
+            "lead_pool": "vs",
             "product": "vacde",
             "org.user": "vacd",
             "org.department": "vacd",

@@ -42,6 +42,7 @@ def widest_scope(scopes):
 # key -> label. Keys are stable identifiers stored in RolePermission rows.
 OBJECT_TYPES: dict[str, str] = {
     "lead": _("线索"),
+    "lead_pool": _("未分配线索"),
     "customer": _("客户"),
     "contact": _("联系人"),
     "opportunity": _("商机"),

@@ -35,3 +35,6 @@ class UnregisteredThing(models.Model):
     """Has an owner but no scope registration: the registry test must notice it."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self):
+        return str(self.pk)

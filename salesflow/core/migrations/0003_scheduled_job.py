@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_initial'),
+        ("core", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScheduledJob',
+            name="ScheduledJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='任务')),
-                ('next_run_at', models.DateTimeField(db_index=True, verbose_name='下次运行')),
-                ('last_run_at', models.DateTimeField(blank=True, null=True, verbose_name='上次运行')),
-                ('last_enqueued_id', models.CharField(blank=True, max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="任务")),
+                ("next_run_at", models.DateTimeField(db_index=True, verbose_name="下次运行")),
+                (
+                    "last_run_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="上次运行"),
+                ),
+                ("last_enqueued_id", models.CharField(blank=True, max_length=64)),
             ],
             options={
-                'verbose_name': '定时任务',
-                'verbose_name_plural': '定时任务',
-                'ordering': ['name'],
+                "verbose_name": "定时任务",
+                "verbose_name_plural": "定时任务",
+                "ordering": ["name"],
             },
         ),
     ]

@@ -31,8 +31,9 @@ def test_audit_records_actor_object_diff_request_id_and_ip(make_user):
     thing.name = "乙"
     thing.save()
     with work_context(request_id="req-12345678", ip="10.1.2.3"):
-        entry = audit(actor=user, action="thing.change", obj=thing, before=before,
-                      after=snapshot(thing))
+        entry = audit(
+            actor=user, action="thing.change", obj=thing, before=before, after=snapshot(thing)
+        )
     entry.refresh_from_db()
     assert entry.actor == user and entry.actor_name == str(user)
     assert entry.content_type == ContentType.objects.get_for_model(Thing)
@@ -51,8 +52,7 @@ def test_login_success_and_failure_are_audited(client, make_user):
     response = client.post(reverse("login"), {"username": "li.na", "password": "wrong"})
     assert response.status_code == 200
     assert AuditEntry.objects.filter(action="auth.login_failed", message="li.na").count() == 1
-    response = client.post(reverse("login"), {"username": "li.na",
-                                              "password": "pass-for-tests-1"})
+    response = client.post(reverse("login"), {"username": "li.na", "password": "pass-for-tests-1"})
     assert response.status_code == 302
     login = AuditEntry.objects.get(action="auth.login")
     assert login.actor == user and login.request_id and login.ip == "127.0.0.1"
@@ -87,8 +87,13 @@ def test_object_history_tab_obeys_scope(client, make_user):
     owner = make_user("sales_rep")
     other = make_user("sales_rep")
     thing = Thing.objects.create(name="客户甲", owner=owner)
-    audit(actor=owner, action="thing.change", obj=thing, before={"name": "旧"},
-          after={"name": "客户甲"})
+    audit(
+        actor=owner,
+        action="thing.change",
+        obj=thing,
+        before={"name": "旧"},
+        after={"name": "客户甲"},
+    )
     ct = ContentType.objects.get_for_model(Thing)
     url = reverse("core:object_history", args=[ct.pk, thing.pk])
     client.force_login(other)

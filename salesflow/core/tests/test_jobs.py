@@ -41,8 +41,11 @@ def test_worker_once_beats_and_schedules():
 def test_healthz_reports_worker_heartbeat(client):
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "migrations": "ok",
-                                         "worker": "no heartbeat"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "migrations": "ok",
+        "worker": "no heartbeat",
+    }
     jobs.heartbeat("w1")
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json()["status"] == "ok"

@@ -46,7 +46,7 @@ def test_company_scope_sees_everything(chain):
 
 
 def test_out_of_scope_record_is_not_found(chain):
-    _director, manager, _lead, rep, peer = chain
+    _director, manager, _lead, rep, _peer = chain
     peer_thing = Thing.objects.get(name="peer")
     with pytest.raises(Http404):
         Thing.objects.get_in_scope(rep, "view", pk=peer_thing.pk)
@@ -92,7 +92,9 @@ def tree(make_user, make_department):
 
 
 def department_tree_role():
-    role = Role.objects.create(code="regional_head", name="区域负责人", data_scope="department_tree")
+    role = Role.objects.create(
+        code="regional_head", name="区域负责人", data_scope="department_tree"
+    )
     RolePermission.objects.create(role=role, object_type="lead", actions=["view"])
     return role
 

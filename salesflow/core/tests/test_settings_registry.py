@@ -37,8 +37,9 @@ def test_changing_a_class_first_response_keeps_history_and_applies_at_once(make_
         hours=24
     )
     before = timezone.now()
-    services.setting_change(actor=admin, key="lead.a_first_contact_sla", value="12h",
-                            reason="华东区试点缩短A类响应时限")
+    services.setting_change(
+        actor=admin, key="lead.a_first_contact_sla", value="12h", reason="华东区试点缩短A类响应时限"
+    )
     change = SettingChange.objects.get(key="lead.a_first_contact_sla")
     assert (change.old_value, change.new_value) == ("24h", "12h")
     assert change.actor == admin and change.at >= before
@@ -55,8 +56,9 @@ def test_changing_a_class_first_response_keeps_history_and_applies_at_once(make_
 def test_reason_is_required_and_nothing_changes_without_it(make_user):
     admin = make_user("admin")
     with pytest.raises(ValidationError):
-        services.setting_change(actor=admin, key="lead.a_first_contact_sla", value="12h",
-                                reason="  ")
+        services.setting_change(
+            actor=admin, key="lead.a_first_contact_sla", value="12h", reason="  "
+        )
     assert not SettingValue.objects.exists() and not SettingChange.objects.exists()
 
 
@@ -82,8 +84,9 @@ def test_invalid_values_are_refused(make_user, key, value):
 def test_only_holders_of_the_change_right_may_change(make_user):
     director = make_user("sales_director")  # SPEC: a director may not change system settings
     with pytest.raises(PermissionDenied):
-        services.setting_change(actor=director, key="customer.pool_recycle_days", value="20",
-                                reason="x")
+        services.setting_change(
+            actor=director, key="customer.pool_recycle_days", value="20", reason="x"
+        )
     assert get_setting("customer.pool_recycle_days") == 30
 
 

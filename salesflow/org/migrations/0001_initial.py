@@ -9,93 +9,313 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=50, unique=True, verbose_name='名称')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('data_scope', models.CharField(choices=[('own', '本人'), ('subordinates', '本人及下属'), ('department', '本部门'), ('department_tree', '本部门及下级部门'), ('company', '全公司')], default='own', max_length=20, verbose_name='默认数据范围')),
-                ('is_system', models.BooleanField(default=False, help_text='预置角色可以修改权限，但不能删除。', verbose_name='系统预置')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=50, unique=True, verbose_name="名称")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "data_scope",
+                    models.CharField(
+                        choices=[
+                            ("own", "本人"),
+                            ("subordinates", "本人及下属"),
+                            ("department", "本部门"),
+                            ("department_tree", "本部门及下级部门"),
+                            ("company", "全公司"),
+                        ],
+                        default="own",
+                        max_length=20,
+                        verbose_name="默认数据范围",
+                    ),
+                ),
+                (
+                    "is_system",
+                    models.BooleanField(
+                        default=False,
+                        help_text="预置角色可以修改权限，但不能删除。",
+                        verbose_name="系统预置",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色',
-                'verbose_name_plural': '角色',
-                'ordering': ['id'],
+                "verbose_name": "角色",
+                "verbose_name_plural": "角色",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=500, verbose_name='路径')),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False, verbose_name='层级')),
-                ('region', models.CharField(blank=True, help_text='如 华东、华南、华北；用于按区域统计', max_length=50, verbose_name='区域')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.department', verbose_name='上级部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "path",
+                    models.CharField(
+                        db_index=True,
+                        default="",
+                        editable=False,
+                        max_length=500,
+                        verbose_name="路径",
+                    ),
+                ),
+                (
+                    "depth",
+                    models.PositiveSmallIntegerField(
+                        default=0, editable=False, verbose_name="层级"
+                    ),
+                ),
+                (
+                    "region",
+                    models.CharField(
+                        blank=True,
+                        help_text="如 华东、华南、华北；用于按区域统计",
+                        max_length=50,
+                        verbose_name="区域",
+                    ),
+                ),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.department",
+                        verbose_name="上级部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '部门',
-                'verbose_name_plural': '部门',
-                'ordering': ['path'],
+                "verbose_name": "部门",
+                "verbose_name_plural": "部门",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='手机')),
-                ('title', models.CharField(blank=True, max_length=50, verbose_name='职位')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('manager', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to=settings.AUTH_USER_MODEL, verbose_name='直属上级')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='org.department', verbose_name='部门')),
-                ('roles', models.ManyToManyField(blank=True, related_name='users', to='org.role', verbose_name='角色')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="手机")),
+                ("title", models.CharField(blank=True, max_length=50, verbose_name="职位")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "manager",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="直属上级",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="org.department",
+                        verbose_name="部门",
+                    ),
+                ),
+                (
+                    "roles",
+                    models.ManyToManyField(
+                        blank=True, related_name="users", to="org.role", verbose_name="角色"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
-                'ordering': ['id'],
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
+                "ordering": ["id"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='RolePermission',
+            name="RolePermission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_type', models.CharField(choices=[('complaint', '投诉'), ('contact', '联系人'), ('contract', '合同'), ('core.audit', '审计日志'), ('core.calendar', '工作日历'), ('core.setting', '系统设置'), ('customer', '客户'), ('followup', '跟进记录'), ('lead', '线索'), ('opportunity', '商机'), ('order', '订单'), ('org.department', '部门'), ('org.role', '角色与权限'), ('org.user', '用户'), ('product', '产品'), ('quote', '报价'), ('receipt', '回款'), ('report', '报表与分析'), ('target', '销售目标'), ('task', '任务')], max_length=50, verbose_name='对象类型')),
-                ('actions', models.JSONField(blank=True, default=list, verbose_name='操作')),
-                ('data_scope', models.CharField(blank=True, choices=[('own', '本人'), ('subordinates', '本人及下属'), ('department', '本部门'), ('department_tree', '本部门及下级部门'), ('company', '全公司')], help_text='留空则使用角色的默认数据范围。', max_length=20, verbose_name='数据范围')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='permissions', to='org.role', verbose_name='角色')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(
+                        choices=[
+                            ("complaint", "投诉"),
+                            ("contact", "联系人"),
+                            ("contract", "合同"),
+                            ("core.audit", "审计日志"),
+                            ("core.calendar", "工作日历"),
+                            ("core.setting", "系统设置"),
+                            ("customer", "客户"),
+                            ("followup", "跟进记录"),
+                            ("lead", "线索"),
+                            ("opportunity", "商机"),
+                            ("order", "订单"),
+                            ("org.department", "部门"),
+                            ("org.role", "角色与权限"),
+                            ("org.user", "用户"),
+                            ("product", "产品"),
+                            ("quote", "报价"),
+                            ("receipt", "回款"),
+                            ("report", "报表与分析"),
+                            ("target", "销售目标"),
+                            ("task", "任务"),
+                        ],
+                        max_length=50,
+                        verbose_name="对象类型",
+                    ),
+                ),
+                ("actions", models.JSONField(blank=True, default=list, verbose_name="操作")),
+                (
+                    "data_scope",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("own", "本人"),
+                            ("subordinates", "本人及下属"),
+                            ("department", "本部门"),
+                            ("department_tree", "本部门及下级部门"),
+                            ("company", "全公司"),
+                        ],
+                        help_text="留空则使用角色的默认数据范围。",
+                        max_length=20,
+                        verbose_name="数据范围",
+                    ),
+                ),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="permissions",
+                        to="org.role",
+                        verbose_name="角色",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色权限',
-                'verbose_name_plural': '角色权限',
-                'constraints': [models.UniqueConstraint(fields=('role', 'object_type'), name='uniq_role_object_type')],
+                "verbose_name": "角色权限",
+                "verbose_name_plural": "角色权限",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("role", "object_type"), name="uniq_role_object_type"
+                    )
+                ],
             },
         ),
     ]

@@ -26,8 +26,12 @@ class Command(BaseCommand):
                 "This database is not SQLite: back it up with pg_dump (docs/operations.md)."
             )
         source_name = source or settings.DATABASES["default"]["NAME"]
-        target = Path(path) if path else (
-            settings.DATA_DIR / "backups" / f"salesflow-{timezone.now():%Y%m%d-%H%M%S}.sqlite3"
+        target = (
+            Path(path)
+            if path
+            else (
+                settings.DATA_DIR / "backups" / f"salesflow-{timezone.now():%Y%m%d-%H%M%S}.sqlite3"
+            )
         )
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():

@@ -22,10 +22,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--worker-id", default=f"{socket.gethostname()}-{os.getpid()}")
-        parser.add_argument("--interval", type=float, default=2.0,
-                            help="seconds to wait when there is nothing to do")
-        parser.add_argument("--once", action="store_true",
-                            help="one round (heartbeat, schedule, run ready tasks) and exit")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=2.0,
+            help="seconds to wait when there is nothing to do",
+        )
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="one round (heartbeat, schedule, run ready tasks) and exit",
+        )
 
     def handle(self, *, worker_id, interval, once, **options):
         self.running = True
@@ -36,9 +43,16 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGINT, stop)
             signal.signal(signal.SIGTERM, stop)
-        queue = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
-                       startup_delay=False, max_tasks=None, worker_id=worker_id[:64],
-                       excluded_queue_names=[])
+        queue = Worker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id[:64],
+            excluded_queue_names=[],
+        )
         self.stdout.write(f"salesflow worker {worker_id} started")
         while self.running:
             close_old_connections()
