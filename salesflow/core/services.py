@@ -8,6 +8,7 @@ from .errors import NotAllowed, ValidationError
 from .models import CalendarOverride, SettingChange, SettingValue
 from .scope import has_right
 from .settings_registry import forget_cached_settings, get_definition, get_setting
+from .workcalendar import forget_cached_calendar
 
 
 def setting_change(*, actor, key: str, value, reason: str) -> SettingChange:
@@ -45,10 +46,10 @@ def setting_change(*, actor, key: str, value, reason: str) -> SettingChange:
 def calendar_override_save(
     *, actor, date, is_workday: bool, name: str = "", note: str = ""
 ) -> CalendarOverride:
-    if not has_right(actor, "core.calendar", "change"):
-        raise NotAllowed(_("没有维护工作日历的权限。"))
     with transaction.atomic():
         existing = CalendarOverride.objects.select_for_update().filter(date=date).first()
+        if not has_right(actor, "core.calendar", "change" if existing else "add"):
+            raise NotAllowed(_("没有维护工作日历的权限。"))
         before = snapshot(existing) if existing else None
         override, _created = CalendarOverride.objects.update_or_create(
             date=date,
@@ -61,6 +62,7 @@ def calendar_override_save(
             before=before,
             after=snapshot(override),
         )
+    forget_cached_calendar()
     return override
 
 
@@ -77,3 +79,4 @@ def calendar_override_delete(*, actor, override_id: int) -> None:
             after=None,
         )
         override.delete()
+    forget_cached_calendar()

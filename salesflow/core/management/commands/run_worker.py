@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker
 
 from salesflow.core import jobs
+from salesflow.core.context import job_context
 
 
 class Command(BaseCommand):
@@ -56,11 +57,14 @@ class Command(BaseCommand):
         self.stdout.write(f"salesflow worker {worker_id} started")
         while self.running:
             close_old_connections()
-            jobs.heartbeat(worker_id)
-            enqueued = jobs.schedule_tick()
-            if enqueued:
-                self.stdout.write("enqueued: " + ", ".join(enqueued))
-            queue.run()  # batch mode: runs every ready task, then returns
+            # One work context per round: audit entries of the round share a request id and
+            # settings/calendar reads are memoised for the round only.
+            with job_context(f"worker:{worker_id}"):
+                jobs.heartbeat(worker_id)
+                enqueued = jobs.schedule_tick()
+                if enqueued:
+                    self.stdout.write("enqueued: " + ", ".join(enqueued))
+                queue.run()  # batch mode: runs every ready task, then returns
             if once:
                 break
             time.sleep(interval)
