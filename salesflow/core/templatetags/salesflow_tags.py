@@ -11,11 +11,15 @@
 - ``{% block_text "title" %}``: the rendered content of another block of the page being rendered
   (the layout's ``heading`` block defaults to the ``title`` block with it).
 - ``{% elided_pages page as pages %}``: page numbers with ``…`` gaps for ``includes/pagination``.
+- ``{% query_with page=3 %}``: ``?…&page=3``, the current GET parameters with some replaced
+  (``None`` removes one); like Django's ``{% querystring %}`` but also works in a plain
+  ``Context`` without ``request`` (then only the given parameters).
 - ``{{ depth|depth_class }}``: ``sf-depth-N`` (N clamped to 0–10) for indenting trees without
   ``style=`` attributes (the Content-Security-Policy forbids inline styles).
 """
 
 from django import forms, template
+from django.http import QueryDict
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
 
 register = template.Library()
@@ -141,3 +145,15 @@ def elided_pages(page, on_each_side: int = 2, on_ends: int = 1):
     return list(
         paginator.get_elided_page_range(page.number, on_each_side=on_each_side, on_ends=on_ends)
     )
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **kwargs) -> str:
+    request = context.get("request")
+    params = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    for key, value in kwargs.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + params.urlencode()
