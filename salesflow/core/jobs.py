@@ -26,17 +26,32 @@ class Periodic:
     name: str
     task: object  # a django_tasks Task
     every: datetime.timedelta
+    at: datetime.time | None = None  # local time of day for daily jobs
+
+    def next_run(self, now: datetime.datetime) -> datetime.datetime:
+        if self.at is None:
+            return now + self.every
+        local = timezone.localtime(now)
+        candidate = local.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
+        while candidate <= local:
+            candidate += datetime.timedelta(days=1)
+        return candidate
 
 
 _periodic: dict[str, Periodic] = {}
 
 
-def periodic(name: str, *, every: datetime.timedelta):
-    """Decorator for a task object: run it every ``every`` (first run one interval after the
-    job row is created)."""
+def periodic(
+    name: str,
+    *,
+    every: datetime.timedelta = datetime.timedelta(days=1),
+    at: datetime.time | None = None,
+):
+    """Decorator for a task object: run it every ``every``, or daily at local time ``at``
+    (e.g. the nightly 公海 recycle at 02:00)."""
 
     def decorator(task):
-        _periodic[name] = Periodic(name, task, every)
+        _periodic[name] = Periodic(name, task, every, at)
         return task
 
     return decorator
@@ -51,7 +66,8 @@ def schedule_tick(now: datetime.datetime | None = None) -> list[str]:
     now = now or timezone.now()
     enqueued = []
     for job in _periodic.values():
-        ScheduledJob.objects.get_or_create(name=job.name, defaults={"next_run_at": now})
+        first = now if job.at is None else job.next_run(now)
+        ScheduledJob.objects.get_or_create(name=job.name, defaults={"next_run_at": first})
     with transaction.atomic():
         due = ScheduledJob.objects.filter(name__in=list(_periodic), next_run_at__lte=now)
         if connection.features.has_select_for_update_skip_locked:
@@ -61,7 +77,7 @@ def schedule_tick(now: datetime.datetime | None = None) -> list[str]:
             result = job.task.enqueue()
             row.last_run_at = now
             row.last_enqueued_id = str(getattr(result, "id", ""))[:64]
-            row.next_run_at = now + job.every
+            row.next_run_at = job.next_run(now)
             row.save(update_fields=["last_run_at", "last_enqueued_id", "next_run_at"])
             enqueued.append(row.name)
     return enqueued

@@ -157,3 +157,25 @@ def query_with(context, **kwargs) -> str:
         else:
             params[key] = value
     return "?" + params.urlencode()
+
+
+@register.simple_tag
+def contact_value(user, object_type, value, kind="phone"):
+    """A phone number or e-mail as this user may see it (masked without the right)."""
+    from salesflow.core.pii import shown_email, shown_phone
+
+    if kind == "email":
+        return shown_email(user, object_type, value or "")
+    return shown_phone(user, object_type, value or "")
+
+
+@register.inclusion_tag("includes/sla_badge.html")
+def sla_badge(due_at, done_at=None, label=""):
+    """按时 / 即将到期 / 已超时 / 已达成 / 已逾期完成 badge for a deadline."""
+    from salesflow.core.sla import SLA_STATE_BADGES, SLA_STATE_LABELS, sla_state
+
+    if due_at is None:
+        return {"show": False}
+    state = sla_state(due_at, done_at=done_at)
+    return {"show": True, "state": state, "text": SLA_STATE_LABELS[state],
+            "css": SLA_STATE_BADGES[state], "due_at": due_at, "label": label}

@@ -18,7 +18,18 @@ def test_schedule_tick_enqueues_each_due_job_once():
     assert jobs.schedule_tick(now) == []
     row = ScheduledJob.objects.get(name="core.prune_heartbeats")
     assert row.next_run_at == now + datetime.timedelta(hours=1)
-    assert jobs.schedule_tick(now + datetime.timedelta(hours=1)) == first
+    assert "core.prune_heartbeats" in jobs.schedule_tick(now + datetime.timedelta(hours=1))
+
+
+def test_daily_job_runs_at_its_local_time():
+    import zoneinfo
+
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    job = jobs.Periodic("x", None, datetime.timedelta(days=1), datetime.time(2, 0))
+    at_one = datetime.datetime(2026, 3, 2, 1, 0, tzinfo=shanghai)
+    assert job.next_run(at_one) == datetime.datetime(2026, 3, 2, 2, 0, tzinfo=shanghai)
+    at_three = datetime.datetime(2026, 3, 2, 3, 0, tzinfo=shanghai)
+    assert job.next_run(at_three) == datetime.datetime(2026, 3, 3, 2, 0, tzinfo=shanghai)
 
 
 def test_prune_heartbeats_task_is_idempotent():
