@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static  # noqa: F401  (uploads are served by scoped views)
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,12 +10,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("system/", include("salesflow.core.urls")),
     path("org/", include("salesflow.org.urls")),
+    path("leads/", include("salesflow.leads.urls")),
+    path("customers/", include("salesflow.customers.urls")),
     path("admin/", admin.site.urls),
 ]
 
 handler403 = "salesflow.core.views.permission_denied"
 handler404 = "salesflow.core.views.page_not_found"
 handler500 = "salesflow.core.views.server_error"
-
-if settings.DEBUG:
-    pass
