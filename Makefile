@@ -34,7 +34,6 @@ seed: migrate
 
 # Serves the web app and the job worker together; Ctrl-C stops both.
 run: seed
-	$(MANAGE) print_demo_logins
 	$(PY) scripts/run_all.py --host $(HOST) --port $(PORT)
 
 worker: migrate

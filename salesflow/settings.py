@@ -33,7 +33,6 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 ENVIRONMENT = env("DJANGO_ENV", "development")
 PRODUCTION = ENVIRONMENT == "production"
-TESTING = env_bool("SALESFLOW_TESTING", False)
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 
@@ -152,6 +151,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_CLIENT_IP_CALLABLE = "salesflow.core.middleware.client_ip"
+# Reverse proxies in front of the app that append to X-Forwarded-For (nginx: 1).
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 
 # --- Sessions, cookies, security headers -------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

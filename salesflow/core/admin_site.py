@@ -12,6 +12,17 @@ class SalesflowAdminSite(admin.AdminSite):
     site_title = _("salesflow 系统管理")
     index_title = _("组织、角色与权限")
 
+    def login(self, request, extra_context=None):
+        # One sign-in page for everyone (our roles, not Django's is_staff, open the admin).
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.GET.get("next") or self.index_url())
+
+    def index_url(self):
+        from django.urls import reverse
+
+        return reverse("admin:index", current_app=self.name)
+
     def has_permission(self, request):
         user = request.user
         return user.is_active and (

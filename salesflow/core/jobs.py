@@ -47,8 +47,8 @@ def periodic(
     every: datetime.timedelta = datetime.timedelta(days=1),
     at: datetime.time | None = None,
 ):
-    """Decorator for a task object: run it every ``every``, or daily at local time ``at``
-    (e.g. the nightly 公海 recycle at 02:00)."""
+    """Decorator for a task object: run it every ``every`` (the first run on the worker's
+    first tick), or daily at local time ``at`` (e.g. the nightly 公海 recycle at 02:00)."""
 
     def decorator(task):
         _periodic[name] = Periodic(name, task, every, at)

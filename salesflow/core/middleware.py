@@ -10,8 +10,18 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR is the proxy in a proxied deployment; the proxy is documented to set it
-    # correctly (see README, "Deployment"), so X-Forwarded-For is not trusted here.
+    """The client's address. Behind N trusted reverse proxies (setting TRUSTED_PROXY_COUNT,
+    environment variable of the same name) the Nth address from the right of
+    X-Forwarded-For is the client; without proxies X-Forwarded-For is ignored, since a
+    client can write anything there."""
+    from django.conf import settings
+
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -63,9 +63,9 @@ def spec_for(model) -> ScopeSpec:
 # --- rights -------------------------------------------------------------------------------
 
 
-def user_rights(user) -> dict[str, dict[str, str]]:
-    """``{object_type: {action: scope}}`` for a user, the union over their roles (cached on the
-    user object, i.e. for one request)."""
+def user_rights(user) -> dict[str, dict[str, frozenset[str]]]:
+    """``{object_type: {action: {scopes}}}`` for a user: every role's grant is kept, so that
+    several roles give the union of their scopes (cached on the user object, one request)."""
     cached = getattr(user, "_sf_rights", None)
     if cached is not None:
         return cached
@@ -78,7 +78,7 @@ def user_rights(user) -> dict[str, dict[str, str]]:
             for action in row.actions:
                 rights[row.object_type][action].append(row.effective_scope)
     result = {
-        obj: {action: widest_scope(scopes) for action, scopes in actions.items()}
+        obj: {action: frozenset(scopes) for action, scopes in actions.items()}
         for obj, actions in rights.items()
     }
     if user is not None:
@@ -86,18 +86,35 @@ def user_rights(user) -> dict[str, dict[str, str]]:
     return result
 
 
-def scope_for(user, object_type: str, action: str) -> str | None:
-    """The data scope in which ``user`` may perform ``action`` on ``object_type`` (None: not
-    at all)."""
+def scopes_for(user, object_type: str, action: str) -> frozenset[str]:
+    """Every data scope in which ``user`` may perform ``action`` on ``object_type`` (empty:
+    not at all)."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return None
+        return frozenset()
     if user.is_superuser:
-        return DataScope.COMPANY
-    return user_rights(user).get(object_type, {}).get(action)
+        return frozenset({DataScope.COMPANY})
+    return user_rights(user).get(object_type, {}).get(action, frozenset())
+
+
+def scope_for(user, object_type: str, action: str) -> str | None:
+    """The widest of those scopes, for display (None: not at all)."""
+    return widest_scope(scopes_for(user, object_type, action))
 
 
 def has_right(user, object_type: str, action: str) -> bool:
-    return scope_for(user, object_type, action) is not None
+    return bool(scopes_for(user, object_type, action))
+
+
+def owner_ids_for(user, object_type: str, action: str) -> set[int] | None:
+    """The union of the owners the user reaches through each granted scope; None means every
+    owner (company scope). Empty when the user lacks the right."""
+    scopes = scopes_for(user, object_type, action)
+    if DataScope.COMPANY in scopes:
+        return None
+    ids: set[int] = set()
+    for scope in scopes:
+        ids |= visible_owner_ids(user, scope)
+    return ids
 
 
 def forget_rights(user) -> None:
@@ -167,11 +184,10 @@ def scope_q(model, user, action: str) -> Q | None:
     spec = spec_for(model)
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    scope = scope_for(user, spec.object_type, action)
     extra = spec.extra(user, action) if spec.extra else None
-    if scope is None:
+    if not has_right(user, spec.object_type, action):
         return extra
-    owner_ids = visible_owner_ids(user, scope)
+    owner_ids = owner_ids_for(user, spec.object_type, action)
     if owner_ids is None:
         return Q()
     q = Q(**{f"{spec.owner_field}__in": sorted(owner_ids)})

@@ -143,8 +143,14 @@ _DEFS = [
         _("预算区间下限达到此值视为购买力高。"),
         min_value=D(0),
     ),
-    SettingDef("lead.purchasing_power_medium_min", "decimal", D("50000"), _("中等购买力预算下限（元）"),
-               "leads", min_value=D(0)),
+    SettingDef(
+        "lead.purchasing_power_medium_min",
+        "decimal",
+        D("50000"),
+        _("中等购买力预算下限（元）"),
+        "leads",
+        min_value=D(0),
+    ),
     SettingDef("lead.open_cap_per_person", "int", 200, _("每人未结线索上限"), "leads", min_value=1),
     # S2 customers
     SettingDef(

@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from salesflow.core.dedup import DuplicateMatch, extra_matches
 from salesflow.core.normalize import normalize_company_name, normalize_email, normalize_phone
-from salesflow.core.scope import has_right, scope_for, visible_owner_ids
-from salesflow.org.rights import DataScope
+from salesflow.core.scope import has_right, owner_ids_for
 
 from .models import Contact, Customer, CustomerPool, OwnershipEvent
 
@@ -180,10 +179,10 @@ def assignable_users(*, user):
     """People a user may assign customers to: within their assign scope, active."""
     from salesflow.org.models import User
 
-    scope = scope_for(user, "customer", "assign")
-    if scope is None:
+    if not has_right(user, "customer", "assign"):
         return User.objects.none()
     qs = User.objects.filter(is_active=True).select_related("department")
-    if scope != DataScope.COMPANY:
-        qs = qs.filter(pk__in=visible_owner_ids(user, scope))
+    reachable = owner_ids_for(user, "customer", "assign")
+    if reachable is not None:
+        qs = qs.filter(pk__in=reachable)
     return qs.order_by("department__path", "display_name")

@@ -17,10 +17,9 @@ from salesflow.core.dedup import DuplicateFound
 from salesflow.core.errors import DomainError, NotAllowed, ValidationError
 from salesflow.core.normalize import normalize_company_name, normalize_email, normalize_phone
 from salesflow.core.pii import reject_sensitive
-from salesflow.core.scope import has_right, scope_for, visible_owner_ids
+from salesflow.core.scope import has_right, owner_ids_for
 from salesflow.core.settings_registry import get_setting
 from salesflow.org.models import User
-from salesflow.org.rights import DataScope
 
 from . import selectors
 from .models import (
@@ -69,12 +68,12 @@ def _owner_must_be_assignable(actor, owner: User | None) -> None:
     inside their assign scope may receive them."""
     if owner is None or owner == actor:
         return
-    scope = scope_for(actor, "customer", "assign")
-    if scope is None:
+    if not has_right(actor, "customer", "assign"):
         raise NotAllowed(_("没有把客户分配给他人的权限。"))
     if not owner.is_active:
         raise ValidationError({"owner": _("该用户已停用。")})
-    if scope != DataScope.COMPANY and owner.pk not in visible_owner_ids(actor, scope):
+    reachable = owner_ids_for(actor, "customer", "assign")
+    if reachable is not None and owner.pk not in reachable:
         raise ValidationError({"owner": _("只能分配给自己数据范围内的人员。")})
 
 

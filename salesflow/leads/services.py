@@ -15,10 +15,9 @@ from salesflow.core.dedup import DuplicateFound
 from salesflow.core.errors import DomainError, NotAllowed, ValidationError
 from salesflow.core.normalize import normalize_company_name, normalize_email, normalize_phone
 from salesflow.core.pii import reject_sensitive
-from salesflow.core.scope import has_right, scope_for, visible_owner_ids
+from salesflow.core.scope import has_right, owner_ids_for
 from salesflow.core.settings_registry import get_setting
 from salesflow.org.models import User
-from salesflow.org.rights import DataScope
 
 from . import rules, selectors
 from .models import (
@@ -79,10 +78,10 @@ def _check_assignable(actor, owner: User, *, action_object: str = "lead") -> Non
         raise ValidationError({"owner": _("该用户已停用。")})
     if owner == actor:
         return
-    scope = scope_for(actor, action_object, "assign")
-    if scope is None:
+    if not has_right(actor, action_object, "assign"):
         raise NotAllowed(_("没有分配线索的权限。"))
-    if scope != DataScope.COMPANY and owner.pk not in visible_owner_ids(actor, scope):
+    reachable = owner_ids_for(actor, action_object, "assign")
+    if reachable is not None and owner.pk not in reachable:
         raise ValidationError({"owner": _("只能分配给自己数据范围内的人员。")})
 
 

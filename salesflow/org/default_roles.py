@@ -59,7 +59,7 @@ ROLES = [
     {
         "code": "sales_assistant",
         "name": "销售助理",
-        "scope": "department",
+        "scope": "department_tree",
         "description": "为所支持的销售录入线索和跟进，登记投诉。不能审批，不能修改金额。",
         "rights": {
             "lead": "vack",

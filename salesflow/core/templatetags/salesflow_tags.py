@@ -177,5 +177,11 @@ def sla_badge(due_at, done_at=None, label=""):
     if due_at is None:
         return {"show": False}
     state = sla_state(due_at, done_at=done_at)
-    return {"show": True, "state": state, "text": SLA_STATE_LABELS[state],
-            "css": SLA_STATE_BADGES[state], "due_at": due_at, "label": label}
+    return {
+        "show": True,
+        "state": state,
+        "text": SLA_STATE_LABELS[state],
+        "css": SLA_STATE_BADGES[state],
+        "due_at": due_at,
+        "label": label,
+    }

@@ -99,10 +99,23 @@ def department_tree_role():
     return role
 
 
+def department_role():
+    role = Role.objects.create(code="desk", name="部门内勤", data_scope="department")
+    RolePermission.objects.create(role=role, object_type="lead", actions=["view"])
+    return role
+
+
 def test_department_scope_is_own_department_only(tree, make_user):
     depts, _ = tree
+    department_role()
+    clerk = make_user("desk", department=depts["east"])
+    assert names(clerk) == ["east"]
+
+
+def test_sales_assistant_sees_their_department_and_below(tree, make_user):
+    depts, _ = tree
     assistant = make_user("sales_assistant", department=depts["east"])
-    assert names(assistant) == ["east"]
+    assert names(assistant) == ["east", "shanghai"]
 
 
 def test_department_tree_scope_includes_every_level_below(tree, make_user):
@@ -117,7 +130,7 @@ def test_department_tree_scope_includes_every_level_below(tree, make_user):
 def test_moving_a_user_to_another_department_moves_their_scope(tree, make_user):
     depts, _ = tree
     assistant = make_user("sales_assistant", department=depts["east"])
-    assert names(assistant) == ["east"]
+    assert names(assistant) == ["east", "shanghai"]
     assistant.department = depts["south"]
     assistant.save()
     scope.forget_rights(assistant)
@@ -138,13 +151,17 @@ def test_moving_a_department_moves_its_subtree(tree, make_user):
     assert names(south_head) == ["east", "shanghai", "south"]
 
 
-def test_several_roles_get_the_widest_scope(tree, make_user):
-    depts, _ = tree
-    user = make_user("sales_rep", department=depts["east"])
-    assert names(user) == []  # owns nothing itself
-    user.roles.add(Role.objects.get(code="sales_assistant"))
-    scope.forget_rights(user)
-    assert names(user) == ["east"]
+def test_several_roles_give_the_union_of_their_scopes(tree, make_user):
+    depts, people = tree
+    department_role()
+    # A manager in 华南 whose report works in 上海组: subordinates ∪ own department.
+    manager = make_user("sales_manager", department=depts["south"])
+    people["shanghai"].manager = manager
+    people["shanghai"].save()
+    assert names(manager) == ["shanghai"]
+    manager.roles.add(Role.objects.get(code="desk"))
+    scope.forget_rights(manager)
+    assert names(manager) == ["shanghai", "south"]
 
 
 def test_per_object_type_scope_overrides_role_default(tree, make_user):

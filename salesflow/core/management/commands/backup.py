@@ -30,7 +30,9 @@ class Command(BaseCommand):
             Path(path)
             if path
             else (
-                settings.DATA_DIR / "backups" / f"salesflow-{timezone.now():%Y%m%d-%H%M%S}.sqlite3"
+                settings.DATA_DIR
+                / "backups"
+                / f"salesflow-{timezone.localtime():%Y%m%d-%H%M%S}.sqlite3"
             )
         )
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -5,9 +5,11 @@ Run as many as you like (each with its own --worker-id): periodic runs and queue
 claimed with row locks, so nothing runs twice.
 """
 
+import logging
 import os
 import signal
 import socket
+import threading
 import time
 
 from django.core.management.base import BaseCommand
@@ -16,6 +18,29 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from salesflow.core import jobs
 from salesflow.core.context import job_context
+
+logger = logging.getLogger(__name__)
+
+
+class Heartbeat(threading.Thread):
+    """Beats every ``interval`` seconds from its own thread (and database connection), so a
+    long task does not make /healthz think the worker died."""
+
+    def __init__(self, worker_id: str, interval: float = 20.0):
+        super().__init__(name="salesflow-heartbeat", daemon=True)
+        self.worker_id, self.interval = worker_id, interval
+        self.stopped = threading.Event()
+
+    def run(self):
+        from django.db import connection
+
+        while not self.stopped.wait(self.interval):
+            try:
+                jobs.heartbeat(self.worker_id)
+            except Exception:  # keep beating; the next try may succeed
+                logger.exception("heartbeat failed")
+            finally:
+                connection.close()
 
 
 class Command(BaseCommand):
@@ -39,11 +64,10 @@ class Command(BaseCommand):
         self.running = True
 
         def stop(signum, frame):
+            # Finish the task that is running, then leave (no new task is started).
             self.running = False
+            queue.running = False
 
-        if not once:
-            signal.signal(signal.SIGINT, stop)
-            signal.signal(signal.SIGTERM, stop)
         queue = Worker(
             queue_names=["*"],
             interval=0,
@@ -54,7 +78,13 @@ class Command(BaseCommand):
             worker_id=worker_id[:64],
             excluded_queue_names=[],
         )
+        if not once:
+            signal.signal(signal.SIGINT, stop)
+            signal.signal(signal.SIGTERM, stop)
         self.stdout.write(f"salesflow worker {worker_id} started")
+        heartbeat = Heartbeat(worker_id)
+        if not once:
+            heartbeat.start()
         while self.running:
             close_old_connections()
             # One work context per round: audit entries of the round share a request id and
@@ -68,4 +98,5 @@ class Command(BaseCommand):
             if once:
                 break
             time.sleep(interval)
+        heartbeat.stopped.set()
         self.stdout.write(f"salesflow worker {worker_id} stopped")
