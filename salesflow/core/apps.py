@@ -29,6 +29,14 @@ class CoreConfig(AppConfig):
                 order=30,
             ),
             navigation.NavEntry(
+                _("回收站"),
+                "core:recycle_bin",
+                "bi-trash3",
+                "core.recycle",
+                group="admin",
+                order=50,
+            ),
+            navigation.NavEntry(
                 _("审计日志"),
                 "core:audit_log",
                 "bi-journal-text",

@@ -370,6 +370,16 @@ _DEFS = [
         _("按工作时间计时的规则只计算这些时段，如 09:00-12:00,13:00-18:00。"),
     ),
     SettingDef(
+        "core.recycle_days",
+        "int",
+        15,
+        _("回收站保留天数"),
+        "security",
+        _("删除的线索、客户、联系人在回收站保留的天数，期满后永久清除。"),
+        min_value=1,
+        max_value=3650,
+    ),
+    SettingDef(
         "session.idle_hours",
         "decimal",
         D("12"),

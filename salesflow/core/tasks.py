@@ -16,3 +16,12 @@ def prune_heartbeats() -> int:
     cutoff = timezone.now() - datetime.timedelta(days=1)
     deleted, _ = WorkerHeartbeat.objects.filter(seen_at__lt=cutoff).delete()
     return deleted
+
+
+@periodic("core.purge_recycle_bin", at=datetime.time(3, 0))
+@task()
+def purge_recycle_bin() -> int:
+    """Nightly: remove what has been in the recycle bin longer than the retention setting."""
+    from .recycle import purge_expired
+
+    return purge_expired()

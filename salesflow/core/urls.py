@@ -14,4 +14,5 @@ urlpatterns = [
         name="object_history",
     ),
     path("calendar/", include("salesflow.core.urls_calendar")),
+    path("recycle-bin/", views.recycle_bin, name="recycle_bin"),
 ]

@@ -235,6 +235,37 @@ def object_history(request, content_type_id, object_id):
     return render(request, template, {"object": obj, "page": page})
 
 
+# --- recycle bin --------------------------------------------------------------------------
+
+
+@require_right("core.recycle", "view")
+def recycle_bin(request):
+    from .recycle import deleted_items, recycle_restore
+
+    if request.method == "POST":
+        if not has_right(request.user, "core.recycle", "change"):
+            raise Http404
+        try:
+            row = recycle_restore(
+                actor=request.user,
+                label=request.POST.get("label", ""),
+                pk=int(request.POST.get("pk", "0")),
+            )
+        except (LookupError, ValueError):
+            raise Http404 from None
+        messages.success(request, _("已恢复：%(name)s") % {"name": row})
+        return redirect("core:recycle_bin")
+    return render(
+        request,
+        "core/recycle_bin.html",
+        {
+            "items": deleted_items(),
+            "can_restore": has_right(request.user, "core.recycle", "change"),
+            "days": get_setting("core.recycle_days"),
+        },
+    )
+
+
 # --- error pages --------------------------------------------------------------------------
 
 

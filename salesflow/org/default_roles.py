@@ -203,6 +203,7 @@ ROLES = [
             "core.setting": "vc",
             "core.calendar": "vacd",
             "core.audit": "ve",
+            "core.recycle": "vc",
         },
     },
 ]

@@ -62,6 +62,7 @@ OBJECT_TYPES: dict[str, str] = {
     "core.setting": _("系统设置"),
     "core.calendar": _("工作日历"),
     "core.audit": _("审计日志"),
+    "core.recycle": _("回收站"),
 }
 
 ALL_ACTIONS = list(Action.values)
