@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "salesflow.core",
     "salesflow.customers",
     "salesflow.leads",
+    "salesflow.pipeline",
 ]
 
 MIDDLEWARE = [

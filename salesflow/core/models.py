@@ -180,3 +180,88 @@ class Collaborator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.content_type_id}:{self.object_id}"
+
+
+class ApprovalRequest(models.Model):
+    """An approval (审批) about any object: stage skip, discount, contract, credit, …"""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        CANCELLED = "cancelled", _("已撤回")
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.BigIntegerField()
+    object_type = models.CharField(_("对象类型"), max_length=50)
+    kind = models.CharField(_("审批类型"), max_length=50, db_index=True)
+    title = models.CharField(_("标题"), max_length=200)
+    reason = models.TextField(_("申请理由"))
+    payload = models.JSONField(_("申请内容"), default=dict, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="approval_requests",
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    consumed_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审批申请")
+        verbose_name_plural = _("审批申请")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="approval_object_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def current_step(self):
+        for step in self.steps.all():
+            if not step.decision:
+                return step
+        return None
+
+    def target(self):
+        model = self.content_type.model_class()
+        manager = getattr(model, "all_objects", model._default_manager)
+        return manager.filter(pk=self.object_id).first()
+
+
+class ApprovalStep(models.Model):
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("同意")
+        REJECTED = "rejected", _("驳回")
+
+    request = models.ForeignKey(ApprovalRequest, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("顺序"))
+    role = models.ForeignKey(
+        "org.Role", verbose_name=_("审批角色"), on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(_("结果"), max_length=10, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    comment = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("审批步骤")
+        verbose_name_plural = _("审批步骤")
+        ordering = ["order"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "order"], name="uniq_approval_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}#{self.order}"
