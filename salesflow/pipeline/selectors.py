@@ -3,6 +3,7 @@ the skip report. Every selector starts from ``restrict(user, action)``."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -37,10 +38,8 @@ def _filtered(user, filters: dict | None, action: str = "view") -> QuerySet[Oppo
     for key, lookup in (("min_amount", "amount__gte"), ("max_amount", "amount__lte")):
         value = filters.get(key)
         if value not in (None, ""):
-            try:
+            with contextlib.suppress(InvalidOperation):
                 qs = qs.filter(**{lookup: Decimal(str(value))})
-            except InvalidOperation:
-                pass
     if filters.get("overdue") == "1":
         qs = qs.filter(status=OpportunityStatus.OPEN, stage_due_at__lt=timezone.now())
     search = (filters.get("q") or "").strip()
