@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "salesflow.customers",
     "salesflow.leads",
     "salesflow.pipeline",
+    "salesflow.activities",
 ]
 
 MIDDLEWARE = [

@@ -185,6 +185,10 @@ class Customer(SoftDeleteModel):
     pooled_at = models.DateTimeField(_("进入公海时间"), null=True, blank=True)
     owned_since = models.DateTimeField(_("领取/分配时间"), null=True, blank=True)
     last_followup_at = models.DateTimeField(_("最近跟进"), null=True, blank=True, db_index=True)
+    next_followup_due_at = models.DateTimeField(
+        _("下次跟进"), null=True, blank=True,
+        help_text=_("由跟进节奏计算：等级、生命周期和意向中最频繁的一条规则。"),
+    )
 
     source_lead_id = models.BigIntegerField(_("来源线索"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
@@ -201,6 +205,7 @@ class Customer(SoftDeleteModel):
             models.Index(fields=["owner", "-id"], name="customer_owner_idx"),
             models.Index(fields=["grade", "-id"], name="customer_grade_idx"),
             models.Index(fields=["pool", "pooled_at"], name="customer_pool_idx"),
+            models.Index(fields=["owner", "next_followup_due_at"], name="customer_cadence_idx"),
         ]
 
     def __str__(self) -> str:

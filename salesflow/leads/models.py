@@ -175,6 +175,7 @@ class Lead(SoftDeleteModel):
     first_contact_due_at = models.DateTimeField(_("首次联系截止"), null=True, blank=True)
     first_contact_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
     last_followup_at = models.DateTimeField(_("最近跟进"), null=True, blank=True)
+    next_followup_due_at = models.DateTimeField(_("下次跟进"), null=True, blank=True)
 
     converted_customer = models.ForeignKey(
         "customers.Customer",
@@ -203,6 +204,7 @@ class Lead(SoftDeleteModel):
             models.Index(fields=["owner", "status", "-id"], name="lead_owner_status_idx"),
             models.Index(fields=["status", "-id"], name="lead_status_idx"),
             models.Index(fields=["grade", "-id"], name="lead_grade_idx"),
+            models.Index(fields=["owner", "next_followup_due_at"], name="lead_cadence_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -14,7 +14,7 @@ from salesflow.core.audit import audit, snapshot
 
 from . import services
 from .models import Department, Role, RolePermission, User
-from .rights import Action
+from .rights import OBJECT_TYPES, Action
 
 
 @admin.register(Department)
@@ -40,6 +40,7 @@ class DepartmentAdmin(RightsAdminMixin, admin.ModelAdmin):
 
 
 class RolePermissionForm(forms.ModelForm):
+    object_type = forms.ChoiceField(label=_("对象类型"), choices=sorted(OBJECT_TYPES.items()))
     actions = forms.MultipleChoiceField(
         label=_("操作"),
         choices=Action.choices,

@@ -81,9 +81,9 @@ class RolePermission(models.Model):
     role = models.ForeignKey(
         Role, verbose_name=_("角色"), on_delete=models.CASCADE, related_name="permissions"
     )
-    object_type = models.CharField(
-        _("对象类型"), max_length=50, choices=sorted(OBJECT_TYPES.items())
-    )
+    # Validated against OBJECT_TYPES (not DB choices, so that a new module's type needs no
+    # migration of this table).
+    object_type = models.CharField(_("对象类型"), max_length=50)
     actions = models.JSONField(_("操作"), default=list, blank=True)
     data_scope = models.CharField(
         _("数据范围"),
@@ -101,9 +101,15 @@ class RolePermission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.role} · {self.get_object_type_display()}"
+        return f"{self.role} · {self.object_type_label}"
+
+    @property
+    def object_type_label(self) -> str:
+        return str(OBJECT_TYPES.get(self.object_type, self.object_type))
 
     def clean(self):
+        if self.object_type not in OBJECT_TYPES:
+            raise ValidationError({"object_type": _("未知的对象类型。")})
         unknown = sorted(set(self.actions or []) - set(ALL_ACTIONS))
         if unknown:
             raise ValidationError({"actions": _("未知操作：%s") % ", ".join(unknown)})

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
         ("core", "0004_collaborator"),
-        ("org", "0004_approvals"),
+        ("org", "0002_default_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

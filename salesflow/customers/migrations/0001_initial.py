@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("org", "0003_alter_rolepermission_object_type"),
+        ("org", "0002_default_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         ("core", "0005_approvals"),
         ("customers", "0002_reference_data"),
         ("leads", "0002_reference_data"),
-        ("org", "0004_approvals"),
+        ("org", "0002_default_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
