@@ -1,6 +1,21 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests (live server, real transactions) start from a database that an
+    earlier one may have flushed: put the migrations' reference data back first."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+        {"live_server", "transactional_db"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        from salesflow.core.testing import ensure_reference_data
+
+        ensure_reference_data()
+
+
 @pytest.fixture
 def make_user(db):
     """``make_user("sales_rep", department=d, manager=m)`` → a user holding those roles."""

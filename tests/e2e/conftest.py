@@ -9,10 +9,6 @@ import shutil
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-# synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 BROWSER_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -39,6 +35,10 @@ def browser():
             pytest.fail("Chromium is required for the browser tests but is not installed")
         pytest.skip("Chromium is not installed")
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the tests' own ORM calls are
+    # synchronous and safe here (the deploy check strips this variable again).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
@@ -68,7 +68,7 @@ def phone_page(browser):
 
 
 @pytest.fixture
-def demo_company(django_db_serialized_rollback):
+def demo_company(live_server):
     from django.core.management import call_command
 
     call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
