@@ -21,6 +21,9 @@ _ID_CHECK = "10X98765432"
 _ID_RE = re.compile(r"(?<![0-9])([1-9][0-9]{16}[0-9Xx])(?![0-9Xx])")
 # 13–19 digits, optionally grouped by single spaces or dashes, not glued to other digits.
 _CARD_RE = re.compile(r"(?<![0-9])(?:[0-9][ -]?){12,18}[0-9](?![0-9])")
+# A phone number with the country code (+86 138-1234-5678 → 8613812345678) has card length and
+# passes the Luhn check one time in ten; it is a phone, not a card.
+_INTL_PHONE_RE = re.compile(r"(?:0086|86)(?:1[3-9][0-9]{9}|0?[1-9][0-9]{8,10})")
 
 
 def is_valid_id_card(number: str) -> bool:
@@ -54,6 +57,8 @@ def find_sensitive(text: str) -> str | None:
             return "id_card"
     for match in _CARD_RE.finditer(text):
         digits = re.sub(r"[ -]", "", match.group(0))
+        if _INTL_PHONE_RE.fullmatch(digits):
+            continue
         if 13 <= len(digits) <= 19 and luhn_ok(digits) and len(set(digits)) > 1:
             return "bank_card"
     return None

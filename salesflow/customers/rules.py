@@ -46,6 +46,9 @@ def lifecycle_of(customer, now: datetime.datetime | None = None) -> str:
         return Lifecycle.PROSPECT
     now = now or timezone.now()
     months = get_setting("customer.new_customer_months")
-    if now < add_months(customer.first_deal_at, months):
+    # Calendar months are counted in the company time zone (the database returns UTC, where
+    # 1 March 01:00 in Shanghai is still 29 February).
+    first_deal = customer.first_deal_at.astimezone(timezone.get_default_timezone())
+    if now < add_months(first_deal, months):
         return Lifecycle.NEW
     return Lifecycle.OLD

@@ -186,3 +186,94 @@ def assignable_users(*, user):
     if reachable is not None:
         qs = qs.filter(pk__in=reachable)
     return qs.order_by("department__path", "display_name")
+
+
+# --- reads of the customer pages (added with the views) ---------------------------------------
+
+
+def with_primary_contact(qs: QuerySet[Customer], *, user) -> QuerySet[Customer]:
+    """Attach ``primary_contacts`` — at most one contact the user may see: the primary one, else
+    the first — to every customer, in one query for the whole page or export."""
+    from django.db.models import Prefetch
+
+    contacts = Contact.objects.restrict(user, "view").order_by("-is_primary", "id")
+    return qs.prefetch_related(
+        Prefetch("contacts", queryset=contacts[:1], to_attr="primary_contacts")
+    )
+
+
+def customer_export_list(
+    *, user, filters: dict | None = None, search: str = ""
+) -> QuerySet[Customer]:
+    """The filtered list, limited to the export scope (a role may export fewer rows than it
+    sees), with the primary contact attached."""
+    from salesflow.core.scope import scope_q
+
+    qs = customer_list(user=user, filters=filters, search=search)
+    q = scope_q(Customer, user, "export")
+    if q is None:
+        return qs.none()
+    if q:
+        qs = qs.filter(q)
+    return with_primary_contact(qs, user=user)
+
+
+def owner_choices(*, user):
+    """The people whose customers the user sees (the owner filter of the list)."""
+    from salesflow.org.models import User
+
+    if not has_right(user, "customer", "view"):
+        return User.objects.none()
+    qs = User.objects.filter(is_active=True)
+    reachable = owner_ids_for(user, "customer", "view")
+    if reachable is not None:
+        qs = qs.filter(pk__in=reachable)
+    return qs.order_by("display_name", "username")
+
+
+def contact_get(*, user, pk: int, action: str = "view") -> Contact:
+    return Contact.objects.select_related("customer").get_in_scope(user, action, pk=pk)
+
+
+def customer_timeline(*, customer: Customer, limit: int = 100) -> list[dict]:
+    """Ownership events and grade changes of one customer, newest first."""
+    ownership = customer.ownership_events.select_related("from_owner", "to_owner", "pool", "actor")[
+        :limit
+    ]
+    grades = customer.grade_changes.select_related("actor")[:limit]
+    rows = [{"type": "ownership", "at": e.at, "pk": e.pk, "event": e} for e in ownership]
+    rows += [{"type": "grade", "at": g.at, "pk": g.pk, "event": g} for g in grades]
+    rows.sort(key=lambda row: (row["at"], row["type"] == "ownership", row["pk"]), reverse=True)
+    return rows[:limit]
+
+
+def merge_candidates(*, user, customer: Customer, search: str = "") -> QuerySet[Customer]:
+    """Customers the user may merge with ``customer`` (both need the change scope)."""
+    qs = (
+        Customer.objects.restrict(user, "change")
+        .exclude(pk=customer.pk)
+        .select_related("owner", "industry", "region")
+    )
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(_search_q(search))
+    return qs.order_by("-id")
+
+
+def pool_list(*, user, search: str = "") -> QuerySet[Customer]:
+    """The claimable pool customers, searchable like the customer list."""
+    qs = pool_customers(user=user)
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(_search_q(search))
+    return qs
+
+
+def customers_for_assign(*, user, ids) -> QuerySet[Customer]:
+    """The chosen customers that the user may (re)assign."""
+    return (
+        Customer.objects.restrict(user, "assign")
+        .filter(pk__in=list(ids))
+        .select_related("owner", "pool")
+        .order_by("-id")
+    )

@@ -112,6 +112,7 @@ def customer_create(
             name=customer.name,
             phones=[customer.phone, *(c.phone for c in contact_rows)],
             emails=[c.email for c in contact_rows],
+            exclude_lead=source_lead_id,  # a converted lead is not a duplicate of itself
         )
         if matches:
             raise DuplicateFound(matches)
@@ -173,7 +174,8 @@ def customer_update(
             if matches:
                 raise DuplicateFound(matches)
         customer.save()
-        if before["expected_annual_value"] != str(customer.expected_annual_value):
+        # Compare as numbers: the snapshot holds "150000.00", a form may give Decimal("150000").
+        if Decimal(before["expected_annual_value"]) != Decimal(customer.expected_annual_value):
             _regrade(customer, actor=actor, reason=_("预计年采购额变更"))
         audit(
             actor=actor,
