@@ -93,3 +93,47 @@ def history_for(obj: models.Model):
     return AuditEntry.objects.filter(
         content_type=content_type, object_id=str(obj.pk)
     ).select_related("actor")
+
+
+# Personal data inside audit diffs: masked like everywhere else for users without the
+# "view contact details" right on the object's type.
+PII_FIELDS = {"phone": "phone", "email": "email", "wechat": "other", "contact_phone": "phone"}
+PII_KEY_FIELDS = {"phone_key", "email_key"}
+
+
+def _object_type_of(content_type) -> str:
+    from .scope import registry
+
+    model = content_type.model_class() if content_type is not None else None
+    spec = registry().get(model) if model is not None else None
+    return spec.object_type if spec is not None else "contact"
+
+
+def shown_changes(entry: AuditEntry, user) -> dict:
+    """``entry.changes`` as ``user`` may see them (phones and e-mails masked without the
+    right; normalised duplicate-check keys hidden)."""
+    from .pii import can_view_contact, mask_email, mask_phone
+
+    changes = entry.changes or {}
+    if not (set(changes) & (set(PII_FIELDS) | PII_KEY_FIELDS)):
+        return changes
+    if can_view_contact(user, _object_type_of(entry.content_type)):
+        return changes
+    maskers = {"phone": mask_phone, "email": mask_email, "other": lambda v: "***" if v else v}
+    shown = {}
+    for field, pair in changes.items():
+        if field in PII_KEY_FIELDS:
+            continue
+        kind = PII_FIELDS.get(field)
+        if kind is None:
+            shown[field] = pair
+        else:
+            shown[field] = [maskers[kind](v) if isinstance(v, str) else v for v in pair]
+    return shown
+
+
+def with_shown_changes(entries, user) -> list:
+    entries = list(entries)
+    for entry in entries:
+        entry.shown_changes = shown_changes(entry, user)
+    return entries

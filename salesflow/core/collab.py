@@ -15,11 +15,14 @@ from . import scope
 
 def collaborator_extra(model_label: str):
     """A scope ``extra`` for ``model_label`` ("customers.customer"): records where the user is
-    a collaborator (edit rights needed for every action but "view")."""
+    a collaborator — for viewing, and for changing when added with edit rights. Deleting,
+    assigning, exporting or approving stay with the owner's side."""
 
     def extra(user, action):
         from .models import Collaborator
 
+        if action not in ("view", "change"):
+            return None
         app_label, model_name = model_label.split(".")
         content_type = ContentType.objects.get_by_natural_key(app_label, model_name)
         rows = Collaborator.objects.filter(content_type=content_type, user=user)

@@ -12,7 +12,8 @@ scope among the roles that grant the action on the object type):
 * company             — everything
 
 A model may widen this with ``extra`` (a function ``(user, action) -> Q``), e.g. collaborators
-or "unassigned leads" for marketing. Out of scope is "not found" (404), never 403.
+or "unassigned leads" for marketing — but only for a user who holds the right for the action at
+all. Out of scope is "not found" (404), never 403.
 """
 
 from __future__ import annotations
@@ -184,9 +185,11 @@ def scope_q(model, user, action: str) -> Q | None:
     spec = spec_for(model)
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    extra = spec.extra(user, action) if spec.extra else None
+    # The right decides whether the action is allowed at all; the scope (and the model's
+    # extra rule: collaborators, unassigned records) decides on which records.
     if not has_right(user, spec.object_type, action):
-        return extra
+        return None
+    extra = spec.extra(user, action) if spec.extra else None
     owner_ids = owner_ids_for(user, spec.object_type, action)
     if owner_ids is None:
         return Q()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import dashboard, services
-from .audit import history_for
+from .audit import history_for, with_shown_changes
 from .models import AuditEntry, SettingChange, WorkerHeartbeat
 from .scope import has_right, registry
 from .settings_registry import GROUPS, REGISTRY, get_definition, get_setting
@@ -196,6 +196,7 @@ def audit_log(request):
             except ValueError:
                 messages.error(request, _("日期格式应为 YYYY-MM-DD。"))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page.object_list = with_shown_changes(page.object_list, request.user)
     return render(
         request,
         "core/audit_log.html",
@@ -231,6 +232,7 @@ def object_history(request, content_type_id, object_id):
             raise Http404 from None
     entries = history_for(obj)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page.object_list = with_shown_changes(page.object_list, request.user)
     template = "core/partials/history.html" if request.htmx else "core/object_history.html"
     return render(request, template, {"object": obj, "page": page})
 

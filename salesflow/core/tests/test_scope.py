@@ -206,3 +206,31 @@ def test_registry_check_catches_an_unregistered_owned_model():
 
 def test_system_check_passes():
     call_command("check", fail_level="ERROR")
+
+
+def test_no_right_means_no_records_even_through_an_extra_rule(make_user):
+    # customer_service holds no lead right: the "entered by me" extra must not open leads.
+    clerk = make_user("customer_service")
+    Thing.objects.create(name="mine", owner=None, created_by=clerk)
+    assert names(clerk) == []
+
+
+def test_collaborators_see_and_edit_but_do_not_delete(make_user):
+    from django.contrib.contenttypes.models import ContentType
+
+    from salesflow.core.collab import collaborator_extra
+    from salesflow.core.models import Collaborator
+
+    owner = make_user("sales_rep")
+    helper = make_user("sales_manager")
+    thing = Thing.objects.create(name="shared", owner=owner)
+    Collaborator.objects.create(
+        content_type=ContentType.objects.get_for_model(Thing),
+        object_id=thing.pk,
+        user=helper,
+        can_edit=True,
+    )
+    extra = collaborator_extra("scopeapp.thing")
+    assert Thing.objects.filter(extra(helper, "view")).count() == 1
+    assert Thing.objects.filter(extra(helper, "change")).count() == 1
+    assert extra(helper, "delete") is None

@@ -188,10 +188,6 @@ def test_edit_forms_do_not_prefill_hidden_details(client, masked_user, customer)
     assert customer.phone == SWITCHBOARD and customer.address == "深圳市南山区"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core:object_history renders audit snapshots (phone, phone_key) without masking",
-)
 def test_history_tab_masks_the_switchboard(client, make_user, customer):
     from django.contrib.contenttypes.models import ContentType
 
