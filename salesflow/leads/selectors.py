@@ -153,3 +153,114 @@ def find_duplicates(
         exclude_customer=exclude_customer,
         exclude_lead=exclude_lead,
     )
+
+
+# --- reads of the lead pages (views) ------------------------------------------------------
+
+
+def assignable_users(*, user):
+    """People a user may assign leads to: active, within their lead assign scope."""
+    from salesflow.core.scope import has_right, owner_ids_for
+    from salesflow.org.models import User
+
+    if not has_right(user, "lead", "assign"):
+        return User.objects.none()
+    qs = User.objects.filter(is_active=True).select_related("department")
+    reachable = owner_ids_for(user, "lead", "assign")
+    if reachable is not None:
+        qs = qs.filter(pk__in=sorted(reachable))
+    return qs.order_by("department__path", "display_name", "id")
+
+
+def owner_filter_users(*, user):
+    """The owners offered by the list's owner filter: the people whose leads the user sees."""
+    from salesflow.core.scope import owner_ids_for
+    from salesflow.org.models import User
+
+    qs = User.objects.filter(is_active=True)
+    reachable = owner_ids_for(user, "lead", "view")
+    if reachable is not None:
+        qs = qs.filter(pk__in=sorted(reachable | {user.pk}))
+    return qs.order_by("display_name", "id")
+
+
+def unassigned_leads(*, user) -> QuerySet[Lead]:
+    """Open leads without an owner that the user sees, oldest entry first (they still count
+    against the entry and screening SLAs)."""
+    return lead_list(user=user, filters={"unassigned": "1", "open": "1"}).order_by(
+        "entered_at", "id"
+    )
+
+
+def merge_candidates(*, user, lead: Lead, search: str = "", limit: int = 20) -> list[Lead]:
+    """Other leads the user may change that could be merged into ``lead``: those matching the
+    search, or without a search the probable duplicates (same name, phone or e-mail key)."""
+    qs = Lead.objects.restrict(user, "change").exclude(pk=lead.pk).select_related("owner")
+    search = (search or "").strip()
+    if search:
+        qs = qs.filter(_search_q(search))
+    else:
+        q = Q(name_key=lead.name_key) if lead.name_key else Q()
+        if lead.phone_key:
+            q |= Q(phone_key=lead.phone_key)
+        if lead.email_key:
+            q |= Q(email_key=lead.email_key)
+        if not q:
+            return []
+        qs = qs.filter(q)
+    return list(qs.order_by("-id")[:limit])
+
+
+def latest_score(*, lead: Lead):
+    return lead.scores.select_related("actor").prefetch_related("items").first()
+
+
+def lead_assessments(*, lead: Lead):
+    return lead.assessments.select_related("actor").prefetch_related("items")
+
+
+TIMELINE_AUDIT_ACTIONS = (
+    "lead.create",
+    "lead.change",
+    "lead.contact",
+    "lead.status",
+    "lead.convert",
+    "lead.merge",
+)
+
+
+def lead_timeline(*, lead: Lead) -> list[dict]:
+    """Everything that happened to a lead, newest first: assignments, screenings, needs
+    assessments and the audited events (entry, edits, contact, status, conversion, merge).
+    Audit entries carry only the names of changed fields, never their values (contact
+    details stay masked)."""
+    from salesflow.core.audit import history_for
+
+    events: list[dict] = []
+    for row in lead.assignments.select_related("from_owner", "to_owner", "actor", "rule"):
+        events.append({"kind": "assign", "at": row.at, "actor": row.actor, "obj": row})
+    for row in lead.scores.select_related("actor"):
+        events.append({"kind": "score", "at": row.at, "actor": row.actor, "obj": row})
+    for row in lead.assessments.select_related("actor"):
+        events.append({"kind": "assess", "at": row.at, "actor": row.actor, "obj": row})
+    labels = {f.name: f.verbose_name for f in Lead._meta.concrete_fields}
+    status_labels = dict(LeadStatus.choices)
+    for entry in history_for(lead).filter(action__in=TIMELINE_AUDIT_ACTIONS):
+        changes = entry.changes or {}
+        event = {
+            "kind": entry.action.removeprefix("lead."),
+            "at": entry.at,
+            "actor": entry.actor,
+            "actor_name": entry.actor_name,
+            "obj": entry,
+            "message": entry.message,
+        }
+        if entry.action == "lead.change":
+            event["fields"] = [str(labels.get(name, name)) for name in changes]
+        if "status" in changes:
+            before, after = changes["status"]
+            event["status_from"] = status_labels.get(before, before or "")
+            event["status_to"] = status_labels.get(after, after or "")
+        events.append(event)
+    events.sort(key=lambda e: e["at"], reverse=True)
+    return events
