@@ -261,6 +261,18 @@ _DEFS = [
         min_value=D(0),
         max_value=D(100),
     ),
+    SettingDef(
+        "followup.required_fields",
+        "str",
+        "topic,summary,customer_words,next_step_action,next_step_due",
+        _("跟进记录完整性必填项"),
+        "followups",
+        _(
+            "这些字段都填写的跟进记录计为“完整”（逗号分隔的字段名，如 topic,summary,"
+            "customer_words,objection_handling,needs_change,commitments,next_step_action,"
+            "next_step_owner,next_step_due,risk,attachments）。"
+        ),
+    ),
     # S8 tasks
     SettingDef(
         "task.grade_excellent_min",
@@ -368,6 +380,16 @@ _DEFS = [
         _("工作时间"),
         "calendar",
         _("按工作时间计时的规则只计算这些时段，如 09:00-12:00,13:00-18:00。"),
+    ),
+    SettingDef(
+        "sla.due_soon_hours",
+        "decimal",
+        D("4"),
+        _("“即将到期”提前小时数"),
+        "calendar",
+        _("距截止不超过此小时数时，时限标记为“即将到期”。"),
+        min_value=D("0"),
+        max_value=D("720"),
     ),
     SettingDef(
         "core.recycle_days",

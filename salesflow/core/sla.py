@@ -381,7 +381,7 @@ def sla_state(
     *,
     done_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
-    due_soon_hours: float | Decimal = 4,
+    due_soon_hours: float | Decimal | None = None,
 ) -> str:
     """``met``/``missed`` once done (on or before the due moment is met); otherwise
     ``breached`` after the due moment, ``due_soon`` within ``due_soon_hours`` elapsed hours
@@ -393,6 +393,10 @@ def sla_state(
     now = now or timezone.now()
     if now > due_at:
         return BREACHED
+    if due_soon_hours is None:
+        from .settings_registry import get_setting
+
+        due_soon_hours = get_setting("sla.due_soon_hours")
     if due_at - now <= datetime.timedelta(hours=float(due_soon_hours)):
         return DUE_SOON
     return ON_TIME

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from salesflow.core.dedup import DuplicateMatch, extra_matches
 from salesflow.core.normalize import normalize_company_name, normalize_email, normalize_phone
@@ -124,7 +125,7 @@ def find_duplicates(
                     kind="customer",
                     pk=row.pk,
                     name=row.name,
-                    owner_name=str(row.owner) if row.owner else "公海",
+                    owner_name=str(row.owner) if row.owner else gettext("公海"),
                     reasons=tuple(sorted(reasons[row.pk])),
                     in_scope=row.pk in visible,
                     url=reverse("customers:detail", args=[row.pk]) if row.pk in visible else "",

@@ -7,9 +7,11 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from salesflow.core.dedup import DuplicateMatch
 from salesflow.core.normalize import normalize_company_name, normalize_email, normalize_phone
+from salesflow.core.settings_registry import get_setting
 
 from .models import OPEN_STATUSES, Lead, LeadStatus
 
@@ -48,14 +50,15 @@ def lead_list(
 
 
 def sla_q(kind: str, now: datetime.datetime) -> Q:
-    """Leads whose screening or A-class first contact is overdue, or due within 4 hours."""
+    """Leads whose screening or A-class first contact is overdue, or due soon (setting
+    ``sla.due_soon_hours``, default 4)."""
     screening_open = Q(status=LeadStatus.NEW, graded_at__isnull=True)
     contact_open = Q(grade="A", first_contact_at__isnull=True, status__in=OPEN_STATUSES)
     if kind == "screening_overdue":
         return screening_open & Q(screening_due_at__lt=now)
     if kind == "contact_overdue":
         return contact_open & Q(first_contact_due_at__lt=now)
-    soon = now + datetime.timedelta(hours=4)
+    soon = now + datetime.timedelta(hours=float(get_setting("sla.due_soon_hours")))
     return (screening_open & Q(screening_due_at__gte=now, screening_due_at__lt=soon)) | (
         contact_open & Q(first_contact_due_at__gte=now, first_contact_due_at__lt=soon)
     )
@@ -130,7 +133,7 @@ def find_lead_duplicates(
                 kind="lead",
                 pk=row.pk,
                 name=row.company_name,
-                owner_name=str(row.owner) if row.owner else "未分配",
+                owner_name=str(row.owner) if row.owner else gettext("未分配"),
                 reasons=tuple(reasons),
                 in_scope=row.pk in visible,
                 url=reverse("leads:detail", args=[row.pk]) if row.pk in visible else "",

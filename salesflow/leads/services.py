@@ -125,6 +125,7 @@ def lead_register(
         lead.save()
         audit(actor=actor, action="lead.create", obj=lead, after=snapshot(lead))
         if owner is not None:
+            _check_assignable(actor, owner)
             _assign(lead, owner, actor=actor, reason=_("登记时指定"))
         elif auto_assign:
             assign_by_rules(lead, actor=actor)

@@ -143,6 +143,8 @@ ROLES = [
         "rights": {
             "lead": "vack",
             "lead_pool": "v@company",
+            # Customer names (no contact details): to pick the referrer of a 转介绍 lead.
+            "customer": "v@company",
             "report": "v@company",
             "product": "v@company",
         },

@@ -329,6 +329,7 @@ class TestElapsed:
 # --- state ----------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db  # the "due soon" window is a setting
 class TestSlaState:
     due = at(2025, 9, 30, 18)
 

@@ -100,7 +100,7 @@ def test_list_empty_state_offers_new_customer(client, org):
 
 
 def test_list_is_404_without_the_customer_right(client, make_user):
-    response = login(client, make_user("marketing")).get(reverse("customers:list"))
+    response = login(client, make_user("product_expert")).get(reverse("customers:list"))
     assert response.status_code == 404
 
 
