@@ -234,6 +234,7 @@ def lead_assess_needs(
     """客户需求匹配度评估表: each need scored 1–5 with a reason; total → band; budget →
     purchasing power; conclusion and strategy drafted when left empty."""
     cleaned = []
+    row_text = {}  # original row index → text, so an error points at the row the user typed
     errors = {}
     for index, item in enumerate(items):
         need = (item.get("need") or "").strip()
@@ -251,13 +252,14 @@ def lead_assess_needs(
         if not reason:
             errors[f"items.{index}.reason"] = _("请填写评分理由。")
         cleaned.append((need, score, reason))
+        row_text[f"items.{index}.need"] = f"{need} {reason}"
     if not cleaned:
         errors["items"] = _("至少填写一项核心需求。")
     reject_sensitive(
         {
             "conclusion": conclusion,
             "strategy": strategy,
-            **{f"items.{i}": f"{n} {r}" for i, (n, _s, r) in enumerate(cleaned)},
+            **row_text,
         }
     )
     if errors:
