@@ -413,6 +413,29 @@ class ConvertForm(forms.Form):
     )
     existing_customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     confirm_duplicate = forms.BooleanField(label=_("我已核对，仍然新建客户"), required=False)
+    create_opportunity = forms.BooleanField(
+        label=_("同时创建商机"),
+        required=False,
+        help_text=_("商机从“初步接洽”开始，线索登记表和评分表自动作为前两个阶段的产出。"),
+    )
+    opportunity_name = forms.CharField(label=_("商机名称"), max_length=200, required=False)
+    opportunity_amount = forms.DecimalField(
+        label=_("预计金额（元）"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("create_opportunity") and not cleaned.get("opportunity_name"):
+            self.add_error("opportunity_name", _("请填写商机名称。"))
+        return cleaned
+
+    def opportunity_data(self) -> dict | None:
+        if not self.cleaned_data.get("create_opportunity"):
+            return None
+        return {
+            "name": self.cleaned_data["opportunity_name"],
+            "amount": self.cleaned_data.get("opportunity_amount") or 0,
+        }
 
     def customer_data(self) -> dict:
         data = {"name": self.cleaned_data["name"]}

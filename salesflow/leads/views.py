@@ -573,19 +573,29 @@ def lead_assess(request, pk):
 def lead_convert(request, pk):
     user = request.user
     lead = selectors.lead_get(user=user, pk=pk, action="change")
+    from salesflow.pipeline.services import lead_convert_with_opportunity
+
+    can_add_opportunity = has_right(user, "opportunity", "add")
     form = ConvertForm(
         request.POST or None,
         initial={
             "name": lead.company_name,
             "expected_annual_value": lead.budget_max or lead.budget_min,
+            "create_opportunity": can_add_opportunity,
+            "opportunity_name": f"{lead.company_name} · {lead.needs[:20]}",
+            "opportunity_amount": lead.budget_max or lead.budget_min,
         },
     )
+    if not can_add_opportunity:
+        for name in ("create_opportunity", "opportunity_name", "opportunity_amount"):
+            form.fields.pop(name)
     matches = []
     if request.method == "POST" and form.is_valid():
         try:
-            customer = services.lead_convert(
+            customer, opportunity = lead_convert_with_opportunity(
                 actor=user,
                 lead_id=lead.pk,
+                opportunity=form.opportunity_data() if can_add_opportunity else None,
                 customer_data=form.customer_data(),
                 existing_customer_id=form.cleaned_data.get("existing_customer") or None,
                 confirm_duplicate=form.cleaned_data["confirm_duplicate"],
@@ -601,6 +611,11 @@ def lead_convert(request, pk):
                 _("线索已转为客户“%(name)s”，联系人已建立，线索历史保留。")
                 % {"name": customer.name},
             )
+            if opportunity is not None:
+                return redirect(
+                    _url_or_empty("pipeline:detail", opportunity.pk)
+                    or _url_or_empty("customers:detail", customer.pk)
+                )
             return redirect(_url_or_empty("customers:detail", customer.pk) or lead_url(lead))
     return render(
         request,

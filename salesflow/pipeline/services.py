@@ -693,3 +693,21 @@ def template_new_version(*, actor, template_id: int, change_note: str) -> Templa
             message=change_note,
         )
     return version
+
+
+def lead_convert_with_opportunity(
+    *, actor, lead_id: int, opportunity: dict | None, **convert_kwargs
+):
+    """Lead → customer + contact (leads module) and, when ``opportunity`` data is given, an
+    opportunity that carries the lead's registration and score as its first outputs — all in
+    one transaction. Returns (customer, opportunity or None)."""
+    from salesflow.leads.services import lead_convert
+
+    with transaction.atomic():
+        customer = lead_convert(actor=actor, lead_id=lead_id, **convert_kwargs)
+        opp = None
+        if opportunity is not None:
+            opp = opportunity_create(
+                actor=actor, customer_id=customer.pk, data=opportunity, source_lead_id=lead_id
+            )
+    return customer, opp

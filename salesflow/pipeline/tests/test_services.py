@@ -351,3 +351,65 @@ def test_skip_report_by_stage_person_outcome(people):
     assert report["total"] == 1
     assert report["by_stage"] == [{"from_stage__name": "初步接洽", "n": 1}]
     assert report["by_outcome"] == [{"opportunity__status": "won", "n": 1}]
+
+
+def test_lead_conversion_creates_customer_contact_and_opportunity(people):
+    from django.utils import timezone
+
+    from salesflow.leads.models import Lead, LeadSource, LeadStatus
+
+    rep = people["rep"]
+    lead = Lead.objects.create(
+        company_name="苏州恒达精密机械有限公司",
+        name_key="苏州恒达精密机械",
+        contact_name="王强",
+        phone="13800138000",
+        needs="设备故障率高，每月停机20小时",
+        owner=rep,
+        source=LeadSource.objects.get(name="展会"),
+        acquired_at=timezone.now(),
+        score=85,
+        grade="A",
+        created_by=rep,
+    )
+    customer, opp = services.lead_convert_with_opportunity(
+        actor=rep,
+        lead_id=lead.pk,
+        opportunity={"name": "产线改造", "amount": 200000},
+    )
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.CONVERTED and lead.converted_customer == customer
+    assert customer.contacts.get().name == "王强"
+    assert opp.source_lead == lead and opp.customer == customer
+    assert opp.stage.name == "初步接洽"
+    carried = {s.output.name: s.data for s in opp.submissions.select_related("output")}
+    assert carried["线索信息登记表"]["company"] == "苏州恒达精密机械有限公司"
+    assert carried["线索评分表"]["grade"] == "A"
+
+
+def test_failed_opportunity_rolls_the_conversion_back(people):
+    from django.utils import timezone
+
+    from salesflow.leads.models import Lead, LeadSource, LeadStatus
+
+    rep = people["rep"]
+    lead = Lead.objects.create(
+        company_name="无锡新材料有限公司",
+        name_key="无锡新材料",
+        contact_name="李娜",
+        phone="13900139000",
+        needs="需要降低能耗成本",
+        owner=rep,
+        source=LeadSource.objects.get(name="官网"),
+        acquired_at=timezone.now(),
+        created_by=rep,
+    )
+    with pytest.raises(ValidationError):
+        services.lead_convert_with_opportunity(
+            actor=rep,
+            lead_id=lead.pk,
+            opportunity={"name": "", "amount": -1},
+        )
+    lead.refresh_from_db()
+    assert lead.status != LeadStatus.CONVERTED
+    assert not Customer.objects.filter(name="无锡新材料有限公司").exists()
