@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "salesflow.core.context_processors.shell",
+                "salesflow.activities.context_processors.notifications",
             ],
         },
     },
@@ -291,6 +292,7 @@ LOGGING = {
 # --- salesflow ----------------------------------------------------------------------------
 SALESFLOW_DEMO_PASSWORD = env("SALESFLOW_DEMO_PASSWORD", "salesflow-demo")
 HEALTH_WORKER_MAX_AGE_SECONDS = 120
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")  # absolute links in emails and robots
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 200
