@@ -12,6 +12,10 @@ urlpatterns = [
     path("org/", include("salesflow.org.urls")),
     path("leads/", include("salesflow.leads.urls")),
     path("customers/", include("salesflow.customers.urls")),
+    path("pipeline/", include("salesflow.pipeline.urls")),
+    path("approvals/", include("salesflow.core.urls_approvals")),
+    path("me/", include("salesflow.activities.urls")),
+    path("api/", include("salesflow.api.urls")),
     path("admin/", admin.site.urls),
 ]
 

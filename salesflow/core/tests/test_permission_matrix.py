@@ -17,6 +17,10 @@ OPEN_TO_ALL = {
     "login",
     "set_language",
     "healthz",
+    # personal notification pages (only the user's own messages and preferences)
+    "activities:notifications",
+    "activities:notifications_read_all",
+    "activities:preferences",
 }
 # Pages that need path arguments are covered by their own tests (scope, history, settings).
 SKIP_NAMESPACES = {"admin"}
