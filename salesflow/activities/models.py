@@ -64,6 +64,8 @@ class FollowUp(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
 
+    objects = scope.ScopedManager()
+
     class Meta:
         verbose_name = _("跟进记录")
         verbose_name_plural = _("跟进记录")
@@ -151,6 +153,8 @@ class Task(models.Model):
                                    null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
+    objects = scope.ScopedManager()
+
     class Meta:
         verbose_name = _("任务")
         verbose_name_plural = _("任务")
@@ -183,6 +187,8 @@ class TaskItem(models.Model):
     acceptor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("验收人"), null=True,
                                  blank=True, on_delete=models.SET_NULL, related_name="+")
     notes = models.TextField(_("备注"), blank=True)
+
+    objects = scope.ScopedManager()
 
     class Meta:
         verbose_name = _("任务子项")
