@@ -8,9 +8,15 @@ class ActivitiesConfig(AppConfig):
     verbose_name = _("跟进与任务")
 
     def ready(self) -> None:
-        from salesflow.core import navigation
+        from salesflow.core import events, navigation
 
-        from . import tasks  # noqa: F401  (registers the periodic jobs)
+        from . import cadence, tasks  # noqa: F401  (tasks registers the periodic jobs)
+
+        # A changed intent, grade or owner moves the next due follow-up at once.
+        events.subscribe("lead.screened", lambda lead_id: cadence.recompute_lead(lead_id))
+        events.subscribe(
+            "customer.changed", lambda customer_id: cadence.recompute_customer(customer_id)
+        )
 
         for entry in (
             navigation.NavEntry(
@@ -34,3 +40,14 @@ class ActivitiesConfig(AppConfig):
             ),
         ):
             navigation.register(entry)
+        navigation.register(
+            navigation.NavEntry(
+                _("发送失败的消息"),
+                "activities:failed_deliveries",
+                "bi-exclamation-octagon",
+                "org.user",
+                "change",
+                group="admin",
+                order=60,
+            )
+        )

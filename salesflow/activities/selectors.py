@@ -12,7 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from salesflow.core.scope import owner_ids_for, scope_q
+from salesflow.core.scope import owner_ids_for
 from salesflow.core.settings_registry import get_setting
 from salesflow.core.sla import deadline
 from salesflow.customers.models import Customer
@@ -33,19 +33,13 @@ GRADE_BADGES = {
 def restrict(model_or_qs, user, action: str = "view") -> QuerySet:
     """The records of a model (or queryset) of this app inside the user's data scope."""
     qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs.objects.all()
-    q = scope_q(qs.model, user, action)
-    if q is None:
-        return qs.none()
-    return qs.filter(q) if q else qs
+    return qs.restrict(user, action)
 
 
 def get_in_scope(model_or_qs, user, action: str = "view", **lookup):
     """The one record in scope, else Http404 (never 403: no existence leak)."""
-    qs = restrict(model_or_qs, user, action)
-    try:
-        return qs.get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    qs = model_or_qs if isinstance(model_or_qs, QuerySet) else model_or_qs.objects.all()
+    return qs.get_in_scope(user, action, **lookup)
 
 
 def _nulls_last(name: str):

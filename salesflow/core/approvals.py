@@ -20,6 +20,22 @@ from .errors import DomainError, NotAllowed, ValidationError
 from .models import ApprovalRequest, ApprovalStep
 from .scope import has_right, is_in_scope, registry
 
+# kind → functions called as ``fn(request=, actor=)`` after every decision (and cancellation)
+# on a request of that kind, inside its transaction: the module that asked moves its object on
+# when ``request.status`` says so (this module still knows no domain).
+_decided_hooks: dict[str, list] = {}
+
+
+def on_decided(kind: str, fn) -> None:
+    hooks = _decided_hooks.setdefault(kind, [])
+    if fn not in hooks:
+        hooks.append(fn)
+
+
+def _run_decided_hooks(request: ApprovalRequest, actor) -> None:
+    for fn in _decided_hooks.get(request.kind, ()):
+        fn(request=request, actor=actor)
+
 
 def approval_request(
     *,
@@ -116,6 +132,7 @@ def approval_decide(*, actor, request_id: int, approve: bool, comment: str = "")
             obj=request,
             message=comment,
         )
+        _run_decided_hooks(request, actor)
     return request
 
 
@@ -130,6 +147,7 @@ def approval_cancel(*, actor, request_id: int) -> ApprovalRequest:
         request.decided_at = timezone.now()
         request.save()
         audit(actor=actor, action="approval.cancel", obj=request)
+        _run_decided_hooks(request, actor)
     return request
 
 

@@ -186,7 +186,9 @@ class Customer(SoftDeleteModel):
     owned_since = models.DateTimeField(_("领取/分配时间"), null=True, blank=True)
     last_followup_at = models.DateTimeField(_("最近跟进"), null=True, blank=True, db_index=True)
     next_followup_due_at = models.DateTimeField(
-        _("下次跟进"), null=True, blank=True,
+        _("下次跟进"),
+        null=True,
+        blank=True,
         help_text=_("由跟进节奏计算：等级、生命周期和意向中最频繁的一条规则。"),
     )
 

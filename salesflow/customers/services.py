@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from salesflow.core.audit import audit, snapshot
 from salesflow.core.dedup import DuplicateFound
 from salesflow.core.errors import DomainError, NotAllowed, ValidationError
+from salesflow.core.events import emit
 from salesflow.core.normalize import normalize_company_name, normalize_email, normalize_phone
 from salesflow.core.pii import reject_sensitive
 from salesflow.core.scope import has_right, owner_ids_for
@@ -191,9 +192,9 @@ def customer_update(
 
 
 def purchases_last_12_months(customer: Customer, now: datetime.datetime | None = None) -> Decimal:
-    """Sum of the customer's orders in the last 12 months. Until the deals module records
-    orders this is the stored ``purchases_12m`` (0), and grading falls back to the expected
-    annual value."""
+    """Sum of the customer's orders in the last 12 months: the stored ``purchases_12m``, kept
+    by the deals module through ``customer_set_purchases`` (on every order and nightly). With
+    no orders (0) grading falls back to the expected annual value."""
     return customer.purchases_12m or Decimal(0)
 
 
@@ -221,7 +222,37 @@ def _regrade(customer: Customer, *, actor=None, reason: str = "") -> bool:
         )
     Customer.objects.filter(pk=customer.pk).update(grade=grade, grade_source=source, tier=tier)
     customer.grade, customer.grade_source, customer.tier = grade, source, tier
+    if changed:
+        emit("customer.changed", customer_id=customer.pk)
     return changed
+
+
+def customer_set_purchases(
+    *,
+    customer_id: int,
+    amount: Decimal,
+    first_deal_at: datetime.datetime | None = None,
+    actor=None,
+    reason: str = "",
+) -> Customer:
+    """Called by the deals module with the sum of the customer's orders of the last 12 months:
+    store it, start the "new customer" lifecycle at the first deal (the earliest one wins) and
+    recompute the grade and tier (history kept; a manual override stands)."""
+    with transaction.atomic():
+        customer = Customer.all_objects.select_for_update().get(pk=customer_id)
+        updates = {}
+        if customer.purchases_12m != amount:
+            updates["purchases_12m"] = amount
+        if first_deal_at is not None and (
+            customer.first_deal_at is None or first_deal_at < customer.first_deal_at
+        ):
+            updates["first_deal_at"] = first_deal_at
+        if updates:
+            Customer.all_objects.filter(pk=customer.pk).update(**updates)
+            for key, value in updates.items():
+                setattr(customer, key, value)
+        _regrade(customer, actor=actor, reason=reason)
+    return customer
 
 
 def customer_regrade(*, actor, customer_id: int, reason: str = "") -> Customer:
@@ -260,6 +291,7 @@ def customer_grade_override(*, actor, customer_id: int, grade: str | None, reaso
             )
             customer.grade, customer.grade_source = grade, GradeSource.MANUAL
             customer.save(update_fields=["grade", "grade_source", "updated_at"])
+        emit("customer.changed", customer_id=customer.pk)
         audit(
             actor=actor,
             action="customer.grade_override",
@@ -312,6 +344,7 @@ def customer_assign(*, actor, customer_ids: list[int], to_owner: User, reason: s
             customer.save(
                 update_fields=["owner", "pool", "pooled_at", "owned_since", "team", "updated_at"]
             )
+            emit("customer.changed", customer_id=customer.pk)
             audit(
                 actor=actor,
                 action="customer.assign",
@@ -422,6 +455,7 @@ def customer_claim(*, actor, customer_id: int) -> Customer:
         customer.save(
             update_fields=["owner", "pool", "pooled_at", "owned_since", "team", "updated_at"]
         )
+        emit("customer.changed", customer_id=customer.pk)
         audit(
             actor=actor,
             action="customer.claim",

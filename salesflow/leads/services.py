@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from salesflow.core.audit import audit, snapshot
 from salesflow.core.dedup import DuplicateFound
 from salesflow.core.errors import DomainError, NotAllowed, ValidationError
+from salesflow.core.events import emit
 from salesflow.core.normalize import normalize_company_name, normalize_email, normalize_phone
 from salesflow.core.pii import reject_sensitive
 from salesflow.core.scope import has_right, owner_ids_for
@@ -225,6 +226,7 @@ def lead_screen(*, actor, lead_id: int, answers: dict[int, int], intent: str) ->
             lead.status = LeadStatus.SCREENED
         lead.save()
         audit(actor=actor, action="lead.screen", obj=lead, before=before, after=snapshot(lead))
+        emit("lead.screened", lead_id=lead.pk)
     return score
 
 

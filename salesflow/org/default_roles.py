@@ -87,7 +87,8 @@ ROLES = [
             "followup": "vace",
             "task": "vacdes",
             "quote": "vacdep",
-            "contract": "vace",
+            # approve: the first step of the contract approval routing (deals rules table)
+            "contract": "vacep",
             "order": "ve",
             "receipt": "ve",
             "complaint": "vae",
@@ -183,7 +184,8 @@ ROLES = [
         "不能修改商机，也不能变更客户负责人。",
         "rights": {
             "customer": "v",
-            "contract": "ve",
+            # approve: the finance step of large contracts (deals rules table)
+            "contract": "vep",
             "order": "ve",
             "receipt": "vacde",
             "report": "ve",

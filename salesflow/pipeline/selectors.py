@@ -183,3 +183,191 @@ def skip_report(*, user, date_from=None, date_to=None) -> dict:
         "by_outcome": by_outcome,
         "total": events.count(),
     }
+
+
+# --- reads of the pipeline pages (added with the views) -----------------------------------------
+
+
+def board_version_choices(*, user) -> list[TemplateVersion]:
+    """The board's template switch: the current versions of active templates, plus any older
+    version that still carries open opportunities the user sees (an opportunity keeps the
+    version it started on, so after a template edit its board is the old version's)."""
+    current = board_versions(user)
+    current_ids = [v.pk for v in current]
+    legacy_ids = set(
+        Opportunity.objects.restrict(user, "view")
+        .filter(status=OpportunityStatus.OPEN, template_version__template__is_active=True)
+        .exclude(template_version_id__in=current_ids)
+        .order_by()
+        .values_list("template_version_id", flat=True)
+        .distinct()
+    )
+    legacy = (
+        list(TemplateVersion.objects.filter(pk__in=legacy_ids).select_related("template"))
+        if legacy_ids
+        else []
+    )
+    return sorted(current + legacy, key=lambda v: (v.template_id, not v.is_current, -v.number))
+
+
+def board_overdue_counts(*, user, version: TemplateVersion, filters: dict | None = None) -> dict:
+    """{stage_id: number of open opportunities past their stage deadline} — one query."""
+    qs = _filtered(user, filters).filter(
+        template_version=version, status=OpportunityStatus.OPEN, stage_due_at__lt=timezone.now()
+    )
+    return dict(qs.order_by().values_list("stage_id").annotate(n=Count("id")))
+
+
+def approved_skip_ids(opportunities) -> set[int]:
+    """Ids of those opportunities that hold an approved, unused skip of their current stage
+    (the "跳过已批准" badge) — one query for a whole page of cards."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from salesflow.core.models import ApprovalRequest
+
+    from .services import SKIP_KIND
+
+    stage_of = {o.pk: o.stage_id for o in opportunities}
+    if not stage_of:
+        return set()
+    rows = ApprovalRequest.objects.filter(
+        content_type=ContentType.objects.get_for_model(Opportunity),
+        object_id__in=list(stage_of),
+        kind=SKIP_KIND,
+        status=ApprovalRequest.Status.APPROVED,
+        consumed_at__isnull=True,
+    ).values_list("object_id", "payload")
+    return {pk for pk, payload in rows if (payload or {}).get("from_stage") == stage_of.get(pk)}
+
+
+def template_stages(version: TemplateVersion) -> list[Stage]:
+    """The stages of a version with their outputs and responsible roles (3 queries)."""
+    return list(version.stages.prefetch_related("outputs", "responsible_roles").order_by("order"))
+
+
+def opportunity_submissions(opp: Opportunity) -> list:
+    """Every output submission of an opportunity, newest first (one query)."""
+    return list(
+        opp.submissions.select_related("output__stage", "submitted_by").order_by(
+            "-submitted_at", "-id"
+        )
+    )
+
+
+def opportunity_requests(opp: Opportunity) -> list:
+    """The approval requests about an opportunity with their steps (three queries)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Prefetch
+
+    from salesflow.core.models import ApprovalRequest, ApprovalStep
+
+    return list(
+        ApprovalRequest.objects.filter(
+            content_type=ContentType.objects.get_for_model(Opportunity), object_id=opp.pk
+        )
+        .select_related("requested_by", "content_type")
+        .prefetch_related(
+            Prefetch("steps", queryset=ApprovalStep.objects.select_related("role", "decided_by"))
+        )
+        .order_by("-requested_at", "-id")
+    )
+
+
+def submission_get(*, user, pk: int):
+    """An output submission whose opportunity the user may see, else Http404."""
+    from django.http import Http404
+
+    from .models import OutputSubmission
+
+    submission = (
+        OutputSubmission.objects.filter(
+            pk=pk, opportunity__in=Opportunity.objects.restrict(user, "view").values("pk")
+        )
+        .select_related("opportunity")
+        .first()
+    )
+    if submission is None:
+        raise Http404
+    return submission
+
+
+def opportunity_export_list(*, user, filters: dict | None = None) -> QuerySet[Opportunity]:
+    """The filtered list limited to the export scope (a role may export fewer rows than it
+    sees)."""
+    from salesflow.core.scope import scope_q
+
+    qs = opportunity_list(user=user, filters=filters)
+    q = scope_q(Opportunity, user, "export")
+    if q is None:
+        return qs.none()
+    return qs.filter(q) if q else qs
+
+
+def owner_choices(*, user):
+    """People whose opportunities the user sees (the owner filter)."""
+    from salesflow.core.scope import owner_ids_for
+    from salesflow.org.models import User
+
+    qs = User.objects.filter(is_active=True)
+    reachable = owner_ids_for(user, "opportunity", "view")
+    if reachable is not None:
+        qs = qs.filter(pk__in=reachable)
+    return qs.order_by("display_name", "username")
+
+
+def assignable_users(*, user):
+    """People the user may hand opportunities to (the assign scope), active only."""
+    from salesflow.core.scope import has_right, owner_ids_for
+    from salesflow.org.models import User
+
+    if not has_right(user, "opportunity", "assign"):
+        return User.objects.none()
+    qs = User.objects.filter(is_active=True).select_related("department")
+    reachable = owner_ids_for(user, "opportunity", "assign")
+    if reachable is not None:
+        qs = qs.filter(pk__in=reachable)
+    return qs.order_by("department__path", "display_name")
+
+
+def team_choices():
+    from salesflow.org.models import Department
+
+    return Department.objects.filter(is_active=True).order_by("path")
+
+
+def customer_choices(*, user, search: str = "", selected_id=None, limit: int = 200) -> list:
+    """Customers a user may open an opportunity for (newest first, at most ``limit``, plus
+    the selected one)."""
+    from salesflow.customers.selectors import customer_list
+
+    def light(qs):
+        return qs.select_related(None).only("id", "name", "grade")
+
+    rows = list(light(customer_list(user=user, search=search))[:limit])
+    if selected_id and all(str(c.pk) != str(selected_id) for c in rows):
+        rows += list(light(customer_list(user=user)).filter(pk=selected_id))
+    return rows
+
+
+def skip_events(*, user, date_from=None, date_to=None, limit: int = 200) -> list[StageEvent]:
+    """The skipped transitions themselves (newest first) for the skip report's detail table."""
+    from django.db.models import Prefetch
+
+    from salesflow.core.models import ApprovalStep
+
+    events = StageEvent.objects.filter(
+        skipped=True, opportunity__in=Opportunity.objects.restrict(user, "view").values("pk")
+    )
+    if date_from:
+        events = events.filter(at__date__gte=date_from)
+    if date_to:
+        events = events.filter(at__date__lte=date_to)
+    return list(
+        events.select_related(
+            "opportunity__customer", "from_stage", "to_stage", "actor", "approval__requested_by"
+        )
+        .prefetch_related(
+            Prefetch("approval__steps", queryset=ApprovalStep.objects.select_related("decided_by"))
+        )
+        .order_by("-at", "-id")[:limit]
+    )

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.django_db
 
 # Pages anyone signed in may open; everything else must answer 404 without the right.
 OPEN_TO_ALL = {
+    "approvals:inbox",
     "home",
     "password_change",
     "password_change_done",

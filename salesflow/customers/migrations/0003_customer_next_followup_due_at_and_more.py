@@ -5,21 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_reference_data'),
+        ("customers", "0002_reference_data"),
         ("org", "0002_default_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='next_followup_due_at',
-            field=models.DateTimeField(blank=True, help_text='由跟进节奏计算：等级、生命周期和意向中最频繁的一条规则。', null=True, verbose_name='下次跟进'),
+            model_name="customer",
+            name="next_followup_due_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="由跟进节奏计算：等级、生命周期和意向中最频繁的一条规则。",
+                null=True,
+                verbose_name="下次跟进",
+            ),
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['owner', 'next_followup_due_at'], name='customer_cadence_idx'),
+            model_name="customer",
+            index=models.Index(
+                fields=["owner", "next_followup_due_at"], name="customer_cadence_idx"
+            ),
         ),
     ]

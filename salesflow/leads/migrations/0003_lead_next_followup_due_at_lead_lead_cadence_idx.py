@@ -5,22 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_customer_next_followup_due_at_and_more'),
-        ('leads', '0002_reference_data'),
+        ("customers", "0003_customer_next_followup_due_at_and_more"),
+        ("leads", "0002_reference_data"),
         ("org", "0002_default_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lead',
-            name='next_followup_due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='下次跟进'),
+            model_name="lead",
+            name="next_followup_due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="下次跟进"),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['owner', 'next_followup_due_at'], name='lead_cadence_idx'),
+            model_name="lead",
+            index=models.Index(fields=["owner", "next_followup_due_at"], name="lead_cadence_idx"),
         ),
     ]
