@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0002_default_roles'),
+        ("org", "0002_default_roles"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='rolepermission',
-            name='object_type',
-            field=models.CharField(max_length=50, verbose_name='对象类型'),
+            model_name="rolepermission",
+            name="object_type",
+            field=models.CharField(max_length=50, verbose_name="对象类型"),
         ),
     ]
