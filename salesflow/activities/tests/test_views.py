@@ -340,3 +340,19 @@ def test_my_day_query_count_does_not_grow_with_rows(people, django_assert_max_nu
         day = selectors.my_day(rep, timezone.localdate())
         assert day["due"].count_overdue + day["due"].count_today == 30
         assert len(day["tasks_overdue"]) == 15
+
+
+@pytest.mark.django_db
+def test_quick_followup_entry_on_the_detail_pages(client, make_user):
+    from django.urls import reverse
+
+    from salesflow.customers.models import Customer
+
+    rep = make_user("sales_rep")
+    customer = Customer.objects.create(name="快速跟进客户", name_key="快速跟进客户", owner=rep)
+    client.force_login(rep)
+    page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "sf-quick-followup" in page and f"customer={customer.pk}" in page
+    client.force_login(make_user("finance"))  # may view customers, may not write follow-ups
+    page = client.get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "sf-quick-followup" not in page

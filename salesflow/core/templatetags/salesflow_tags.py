@@ -185,3 +185,12 @@ def sla_badge(due_at, done_at=None, label=""):
         "due_at": due_at,
         "label": label,
     }
+
+
+@register.filter
+def can(user, right):
+    """``{% if request.user|can:"followup.add" %}`` — the role right, as services check it."""
+    from salesflow.core.scope import has_right
+
+    object_type, _, action = str(right).rpartition(".")
+    return has_right(user, object_type, action)
