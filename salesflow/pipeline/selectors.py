@@ -22,7 +22,9 @@ def _filtered(user, filters: dict | None, action: str = "view") -> QuerySet[Oppo
     for key in ("owner_id", "team_id", "customer_id", "stage_id", "template_version_id"):
         value = filters.get(key)
         if value not in (None, ""):
-            qs = qs.filter(**{key: value})
+            if not str(value).isdigit():  # a malformed id matches nothing (never a 500)
+                return qs.none()
+            qs = qs.filter(**{key: int(value)})
     status = filters.get("status")
     if status in OpportunityStatus.values:
         qs = qs.filter(status=status)

@@ -335,6 +335,8 @@ def output_submit(
     """Fill a structured form or upload a file for one output of the opportunity's template."""
     with transaction.atomic():
         opp = _lock(actor, opportunity_id)
+        if not opp.is_open:
+            raise DomainError(_("已关闭的商机不能再提交阶段产出。"))
         output = StageOutput.objects.filter(
             pk=output_id, stage__version=opp.template_version
         ).first()

@@ -413,3 +413,18 @@ def test_failed_opportunity_rolls_the_conversion_back(people):
     lead.refresh_from_db()
     assert lead.status != LeadStatus.CONVERTED
     assert not Customer.objects.filter(name="无锡新材料有限公司").exists()
+
+
+def test_malformed_filter_ids_match_nothing(people):
+    new_opp(people["rep"])
+    assert list(selectors.opportunity_list(user=people["rep"], filters={"owner_id": "x1"})) == []
+
+
+def test_no_outputs_on_a_closed_opportunity(people):
+    opp = new_opp(people["rep"])
+    services.opportunity_win(actor=people["rep"], opportunity_id=opp.pk)
+    output = opp.stage.outputs.first()
+    with pytest.raises(DomainError):
+        services.output_submit(
+            actor=people["rep"], opportunity_id=opp.pk, output_id=output.pk, data={}
+        )
