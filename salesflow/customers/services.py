@@ -487,7 +487,7 @@ def pool_recycle(*, now: datetime.datetime | None = None) -> int:
     for pk in list(candidates.order_by("pk")):
         with transaction.atomic():
             customer = (
-                Customer.objects.select_for_update()
+                Customer.objects.select_for_update(of=("self",))  # team is an outer join
                 .select_related("team")
                 .filter(pk=pk, owner__isnull=False)
                 .first()

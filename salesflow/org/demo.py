@@ -24,6 +24,8 @@ password ``settings.SALESFLOW_DEMO_PASSWORD`` (hashed once per run — Argon2 is
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import random
 import unicodedata
 from collections import Counter
@@ -138,8 +140,22 @@ class SeedContext:
         return self._password_hash
 
 
+def load_app_steps() -> None:
+    """Import ``<app>.demo`` of every installed ``salesflow.*`` app that has one, so that its
+    ``register_step`` calls run (the org step is registered by this module itself)."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("salesflow."):
+            continue
+        module = f"{config.name}.demo"
+        if module != __name__ and importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+
+
 def seed(stdout=None, seed: int = DEFAULT_SEED) -> SeedContext:
     """Run every registered step, in order, in one transaction; return the context."""
+    load_app_steps()
     ctx = SeedContext(seed=seed, stdout=stdout if stdout is not None else _NullWriter())
     with job_context("seed_demo"), transaction.atomic():
         for step in steps():

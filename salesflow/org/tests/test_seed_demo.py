@@ -10,6 +10,15 @@ from salesflow.org.models import Department, User
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def org_step_only(monkeypatch):
+    """These tests are about the organisation; the other modules' demo steps (leads,
+    customers, deals …) have their own tests and would make these slow."""
+    demo.load_app_steps()
+    monkeypatch.setattr(demo, "load_app_steps", lambda: None)
+    monkeypatch.setattr(demo, "_STEPS", {k: v for k, v in demo._STEPS.items() if k == "org"})
+
 EXPECTED_ROLE_COUNTS = {
     "sales_director": 1,
     "sales_manager": 3,
