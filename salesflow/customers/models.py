@@ -5,11 +5,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.core import scope
-from salesflow.core.collab import SoftDeleteModel, collaborator_extra
+from salesflow.core.collab import SoftDeleteModel, collaborator_extra, collaborator_ids
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -208,6 +209,11 @@ class Customer(SoftDeleteModel):
             models.Index(fields=["grade", "-id"], name="customer_grade_idx"),
             models.Index(fields=["pool", "pooled_at"], name="customer_pool_idx"),
             models.Index(fields=["owner", "next_followup_due_at"], name="customer_cadence_idx"),
+            models.Index(
+                fields=["grade", "owner"],
+                name="customer_live_grade_owner_idx",
+                condition=Q(deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -264,8 +270,8 @@ def _contact_extra(user, action):
     # A collaborator on the customer sees its contacts too.
     from django.db.models import Q
 
-    q = collaborator_extra("customers.customer")(user, action)
-    return Q(customer__in=Customer.all_objects.filter(q).values("pk")) if q is not None else None
+    ids = collaborator_ids("customers.customer", user, action)
+    return Q(customer_id__in=ids) if ids else None
 
 
 class GradeChange(models.Model):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from salesflow.core.dedup import DuplicateFound
 from salesflow.core.errors import DomainError
 from salesflow.core.exports import export_response
+from salesflow.core.pagination import bounded_page
 from salesflow.core.pii import can_view_contact, shown_email, shown_phone
 from salesflow.core.scope import has_right, is_in_scope
 from salesflow.core.views import require_right
@@ -83,7 +84,7 @@ def customer_list(request):
     qs = selectors.with_primary_contact(
         selectors.customer_list(user=user, filters=filters, search=search), user=user
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = bounded_page(qs, PAGE_SIZE, request.GET.get("page"))
     _label_lifecycle(page.object_list)
     can_assign = has_right(user, "customer", "assign")
     return render(

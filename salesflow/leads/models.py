@@ -205,6 +205,11 @@ class Lead(SoftDeleteModel):
             models.Index(fields=["status", "-id"], name="lead_status_idx"),
             models.Index(fields=["grade", "-id"], name="lead_grade_idx"),
             models.Index(fields=["owner", "next_followup_due_at"], name="lead_cadence_idx"),
+            models.Index(
+                fields=["status", "owner"],
+                name="lead_live_status_owner_idx",
+                condition=Q(deleted_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

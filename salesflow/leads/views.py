@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from salesflow.core.dedup import DuplicateFound
 from salesflow.core.errors import DomainError, NotAllowed
 from salesflow.core.exports import export_response
+from salesflow.core.pagination import bounded_page
 from salesflow.core.pii import can_view_contact, shown_email, shown_phone
 from salesflow.core.scope import has_right, is_in_scope
 from salesflow.core.sla import parse_rule
@@ -139,7 +139,7 @@ def cadence_text(intent: str) -> str:
 
 
 def _page(request, queryset):
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = bounded_page(queryset, PAGE_SIZE, request.GET.get("page"))
     for lead in page.object_list:
         decorate(lead)
     return page

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -27,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from salesflow.core.errors import DomainError
 from salesflow.core.exports import export_response
 from salesflow.core.models import ApprovalRequest
+from salesflow.core.pagination import bounded_page
 from salesflow.core.scope import has_right, is_in_scope
 from salesflow.core.views import require_right
 from salesflow.customers.models import Contact
@@ -338,7 +338,7 @@ def opportunity_list(request):
     form = _filter_form(request)
     filters = form.selector_filters()
     qs = selectors.opportunity_list(user=user, filters=filters)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = bounded_page(qs, PAGE_SIZE, request.GET.get("page"))
     return render(
         request,
         "pipeline/list.html",
