@@ -265,3 +265,19 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}#{self.order}"
+
+
+class ReferenceItem(models.Model):
+    """An entry of an administrator-edited list (industries, regions, lead sources, product
+    lines, lost reasons …): a unique name, an order and an active flag."""
+
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -11,40 +11,25 @@ from django.utils.translation import gettext_lazy as _
 
 from salesflow.core import scope
 from salesflow.core.collab import SoftDeleteModel, collaborator_extra, collaborator_ids
+from salesflow.core.models import ReferenceItem
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class Industry(models.Model):
+class Industry(ReferenceItem):
     """行业 — an administrator-edited list (制造业 / 零售业 / 服务业 / …)."""
 
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
+    class Meta(ReferenceItem.Meta):
         verbose_name = _("行业")
         verbose_name_plural = _("行业")
-        ordering = ["sort_order", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class Region(models.Model):
+class Region(ReferenceItem):
     """区域 — 华东 / 华南 / 华北 / …"""
 
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
+    class Meta(ReferenceItem.Meta):
         verbose_name = _("区域")
         verbose_name_plural = _("区域")
-        ordering = ["sort_order", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Grade(models.TextChoices):

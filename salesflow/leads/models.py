@@ -11,27 +11,21 @@ from django.utils.translation import gettext_lazy as _
 
 from salesflow.core import scope
 from salesflow.core.collab import SoftDeleteModel, collaborator_extra, combine_extras
+from salesflow.core.models import ReferenceItem
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class LeadSource(models.Model):
+class LeadSource(ReferenceItem):
     """线索来源 — 展会 / 官网 / 渠道 / 转介绍 / 抖音广告 / 陌拜 / … (administrator-edited)."""
 
-    name = models.CharField(_("名称"), max_length=50, unique=True)
     is_referral = models.BooleanField(
         _("转介绍"), default=False, help_text=_("勾选后，登记线索时须选择推荐客户。")
     )
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
-    is_active = models.BooleanField(_("启用"), default=True)
 
-    class Meta:
+    class Meta(ReferenceItem.Meta):
         verbose_name = _("线索来源")
         verbose_name_plural = _("线索来源")
-        ordering = ["sort_order", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class LeadStatus(models.TextChoices):

@@ -12,38 +12,23 @@ from django.utils.translation import gettext_lazy as _
 
 from salesflow.core import scope
 from salesflow.core.collab import SoftDeleteModel, collaborator_extra
+from salesflow.core.models import ReferenceItem
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class ProductLine(models.Model):
+class ProductLine(ReferenceItem):
     """产品线 — used by opportunities now and by the product catalog later."""
 
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
+    class Meta(ReferenceItem.Meta):
         verbose_name = _("产品线")
         verbose_name_plural = _("产品线")
-        ordering = ["sort_order", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class LostReason(models.Model):
-    name = models.CharField(_("名称"), max_length=50, unique=True)
-    sort_order = models.PositiveIntegerField(_("排序"), default=0)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
+class LostReason(ReferenceItem):
+    class Meta(ReferenceItem.Meta):
         verbose_name = _("输单原因")
         verbose_name_plural = _("输单原因")
-        ordering = ["sort_order", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ProcessTemplate(models.Model):
