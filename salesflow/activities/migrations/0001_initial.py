@@ -9,247 +9,658 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0002_reference_data'),
-        ('leads', '0002_reference_data'),
+        ("customers", "0002_reference_data"),
+        ("leads", "0002_reference_data"),
         ("org", "0002_default_roles"),
-        ('pipeline', '0002_default_template'),
+        ("pipeline", "0002_default_template"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('communicated_at', models.DateTimeField(verbose_name='沟通时间')),
-                ('entered_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='录入时间')),
-                ('method', models.CharField(choices=[('phone', '电话'), ('visit', '拜访'), ('email', '邮件'), ('wechat', '微信')], max_length=8, verbose_name='方式')),
-                ('topic', models.CharField(max_length=200, verbose_name='主题')),
-                ('summary', models.TextField(verbose_name='内容摘要')),
-                ('customer_words', models.TextField(blank=True, verbose_name='客户反馈（原话）')),
-                ('objection_handling', models.TextField(blank=True, verbose_name='异议处理')),
-                ('needs_change', models.TextField(blank=True, verbose_name='需求变化')),
-                ('commitments', models.TextField(blank=True, verbose_name='承诺事项')),
-                ('next_step_action', models.CharField(blank=True, max_length=200, verbose_name='下一步行动')),
-                ('next_step_due', models.DateTimeField(blank=True, null=True, verbose_name='下一步截止')),
-                ('risk', models.CharField(blank=True, help_text='如 预算未审批、决策人变动', max_length=200, verbose_name='当前风险')),
-                ('result', models.CharField(choices=[('todo', '待办'), ('done', '已完成'), ('failed', '失败')], default='done', max_length=6, verbose_name='结果')),
-                ('entry_sla_met', models.BooleanField(default=True, verbose_name='按时录入')),
-                ('is_complete', models.BooleanField(default=False, verbose_name='记录完整')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='customers.customer', verbose_name='客户')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='leads.lead', verbose_name='线索')),
-                ('next_step_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='下一步负责人')),
-                ('opportunity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='pipeline.opportunity', verbose_name='商机')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='followups', to=settings.AUTH_USER_MODEL, verbose_name='跟进人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("communicated_at", models.DateTimeField(verbose_name="沟通时间")),
+                (
+                    "entered_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="录入时间"
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("phone", "电话"),
+                            ("visit", "拜访"),
+                            ("email", "邮件"),
+                            ("wechat", "微信"),
+                        ],
+                        max_length=8,
+                        verbose_name="方式",
+                    ),
+                ),
+                ("topic", models.CharField(max_length=200, verbose_name="主题")),
+                ("summary", models.TextField(verbose_name="内容摘要")),
+                ("customer_words", models.TextField(blank=True, verbose_name="客户反馈（原话）")),
+                ("objection_handling", models.TextField(blank=True, verbose_name="异议处理")),
+                ("needs_change", models.TextField(blank=True, verbose_name="需求变化")),
+                ("commitments", models.TextField(blank=True, verbose_name="承诺事项")),
+                (
+                    "next_step_action",
+                    models.CharField(blank=True, max_length=200, verbose_name="下一步行动"),
+                ),
+                (
+                    "next_step_due",
+                    models.DateTimeField(blank=True, null=True, verbose_name="下一步截止"),
+                ),
+                (
+                    "risk",
+                    models.CharField(
+                        blank=True,
+                        help_text="如 预算未审批、决策人变动",
+                        max_length=200,
+                        verbose_name="当前风险",
+                    ),
+                ),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[("todo", "待办"), ("done", "已完成"), ("failed", "失败")],
+                        default="done",
+                        max_length=6,
+                        verbose_name="结果",
+                    ),
+                ),
+                ("entry_sla_met", models.BooleanField(default=True, verbose_name="按时录入")),
+                ("is_complete", models.BooleanField(default=False, verbose_name="记录完整")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="followups",
+                        to="customers.customer",
+                        verbose_name="客户",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="followups",
+                        to="leads.lead",
+                        verbose_name="线索",
+                    ),
+                ),
+                (
+                    "next_step_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="下一步负责人",
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="followups",
+                        to="pipeline.opportunity",
+                        verbose_name="商机",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="followups",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="跟进人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '跟进记录',
-                'verbose_name_plural': '跟进记录',
-                'ordering': ['-communicated_at', '-id'],
+                "verbose_name": "跟进记录",
+                "verbose_name_plural": "跟进记录",
+                "ordering": ["-communicated_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUpAttachment',
+            name="FollowUpAttachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(upload_to='followups/%Y/%m/', verbose_name='文件')),
-                ('name', models.CharField(max_length=200, verbose_name='文件名')),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='上传时间')),
-                ('followup', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='activities.followup')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(upload_to="followups/%Y/%m/", verbose_name="文件")),
+                ("name", models.CharField(max_length=200, verbose_name="文件名")),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="上传时间"
+                    ),
+                ),
+                (
+                    "followup",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="activities.followup",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '跟进附件',
-                'verbose_name_plural': '跟进附件',
+                "verbose_name": "跟进附件",
+                "verbose_name_plural": "跟进附件",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=50, verbose_name='类型')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(blank=True, verbose_name='内容')),
-                ('url', models.CharField(blank=True, max_length=300, verbose_name='链接')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='时间')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='已读时间')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=50, verbose_name="类型")),
+                ("title", models.CharField(max_length=200, verbose_name="标题")),
+                ("body", models.TextField(blank=True, verbose_name="内容")),
+                ("url", models.CharField(blank=True, max_length=300, verbose_name="链接")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="时间"),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="已读时间")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '消息',
-                'verbose_name_plural': '消息',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "消息",
+                "verbose_name_plural": "消息",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=50, verbose_name='类型')),
-                ('channels', models.JSONField(default=list, verbose_name='渠道')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=50, verbose_name="类型")),
+                ("channels", models.JSONField(default=list, verbose_name="渠道")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preferences",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '通知偏好',
-                'verbose_name_plural': '通知偏好',
+                "verbose_name": "通知偏好",
+                "verbose_name_plural": "通知偏好",
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('notification', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='activities.notification')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="activities.notification",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '提醒记录',
-                'verbose_name_plural': '提醒记录',
+                "verbose_name": "提醒记录",
+                "verbose_name_plural": "提醒记录",
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='任务')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='截止时间')),
-                ('status', models.CharField(choices=[('open', '进行中'), ('done', '已完成'), ('cancelled', '已取消')], default='open', max_length=9, verbose_name='状态')),
-                ('completed_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('source_label', models.CharField(blank=True, max_length=100, verbose_name='来源')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
-                ('acceptor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='验收人')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='创建人')),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tasks', to='customers.customer')),
-                ('followup', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tasks', to='activities.followup', verbose_name='来源跟进')),
-                ('lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tasks', to='leads.lead')),
-                ('opportunity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tasks', to='pipeline.opportunity')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tasks', to=settings.AUTH_USER_MODEL, verbose_name='负责人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="任务")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                ("due_at", models.DateTimeField(blank=True, null=True, verbose_name="截止时间")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "进行中"), ("done", "已完成"), ("cancelled", "已取消")],
+                        default="open",
+                        max_length=9,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
+                ),
+                ("source_label", models.CharField(blank=True, max_length=100, verbose_name="来源")),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="创建时间"
+                    ),
+                ),
+                (
+                    "acceptor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="验收人",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="创建人",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tasks",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "followup",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tasks",
+                        to="activities.followup",
+                        verbose_name="来源跟进",
+                    ),
+                ),
+                (
+                    "lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tasks",
+                        to="leads.lead",
+                    ),
+                ),
+                (
+                    "opportunity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tasks",
+                        to="pipeline.opportunity",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tasks",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="负责人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '任务',
-                'verbose_name_plural': '任务',
-                'ordering': ['due_at', 'id'],
+                "verbose_name": "任务",
+                "verbose_name_plural": "任务",
+                "ordering": ["due_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TaskItem',
+            name="TaskItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='子项')),
-                ('target_value', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='目标值')),
-                ('actual_value', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=14, verbose_name='实际值')),
-                ('planned_start', models.DateField(blank=True, null=True, verbose_name='计划开始')),
-                ('planned_finish', models.DateField(blank=True, null=True, verbose_name='计划完成')),
-                ('actual_finish', models.DateField(blank=True, null=True, verbose_name='实际完成')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-                ('acceptor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='验收人')),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='负责人')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='activities.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="子项")),
+                (
+                    "target_value",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="目标值"
+                    ),
+                ),
+                (
+                    "actual_value",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=14, verbose_name="实际值"
+                    ),
+                ),
+                ("planned_start", models.DateField(blank=True, null=True, verbose_name="计划开始")),
+                (
+                    "planned_finish",
+                    models.DateField(blank=True, null=True, verbose_name="计划完成"),
+                ),
+                ("actual_finish", models.DateField(blank=True, null=True, verbose_name="实际完成")),
+                ("notes", models.TextField(blank=True, verbose_name="备注")),
+                (
+                    "acceptor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="验收人",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="负责人",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="activities.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '任务子项',
-                'verbose_name_plural': '任务子项',
-                'ordering': ['id'],
+                "verbose_name": "任务子项",
+                "verbose_name_plural": "任务子项",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='TaskProgress',
+            name="TaskProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='日期')),
-                ('actual_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='累计实际值')),
-                ('note', models.TextField(verbose_name='进展')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='activities.taskitem')),
-                ('task', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='activities.task')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="日期")),
+                (
+                    "actual_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="累计实际值",
+                    ),
+                ),
+                ("note", models.TextField(verbose_name="进展")),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress",
+                        to="activities.taskitem",
+                    ),
+                ),
+                (
+                    "task",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress",
+                        to="activities.task",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '任务进度',
-                'verbose_name_plural': '任务进度',
-                'ordering': ['-day', '-id'],
+                "verbose_name": "任务进度",
+                "verbose_name_plural": "任务进度",
+                "ordering": ["-day", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEndpoint',
+            name="WebhookEndpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('wecom', '企业微信群机器人'), ('dingtalk', '钉钉群机器人')], max_length=8, verbose_name='类型')),
-                ('url', models.URLField(max_length=500, verbose_name='Webhook 地址')),
-                ('secret', models.CharField(blank=True, max_length=200, verbose_name='加签密钥（钉钉）')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='org.department', verbose_name='部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("wecom", "企业微信群机器人"), ("dingtalk", "钉钉群机器人")],
+                        max_length=8,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="Webhook 地址")),
+                (
+                    "secret",
+                    models.CharField(blank=True, max_length=200, verbose_name="加签密钥（钉钉）"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="org.department",
+                        verbose_name="部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '群机器人',
-                'verbose_name_plural': '群机器人',
+                "verbose_name": "群机器人",
+                "verbose_name_plural": "群机器人",
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('in_app', '站内消息'), ('email', '邮件'), ('wecom', '企业微信群机器人'), ('dingtalk', '钉钉群机器人')], max_length=8, verbose_name='渠道')),
-                ('status', models.CharField(choices=[('pending', '待发送'), ('sent', '已发送'), ('failed', '发送失败')], default='pending', max_length=7, verbose_name='状态')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='尝试次数')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='下次尝试')),
-                ('last_error', models.TextField(blank=True, verbose_name='最近错误')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='发送时间')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('notification', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='activities.notification')),
-                ('endpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deliveries', to='activities.webhookendpoint')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("in_app", "站内消息"),
+                            ("email", "邮件"),
+                            ("wecom", "企业微信群机器人"),
+                            ("dingtalk", "钉钉群机器人"),
+                        ],
+                        max_length=8,
+                        verbose_name="渠道",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "待发送"), ("sent", "已发送"), ("failed", "发送失败")],
+                        default="pending",
+                        max_length=7,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="尝试次数")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="下次尝试"
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="最近错误")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="发送时间")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "notification",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="activities.notification",
+                    ),
+                ),
+                (
+                    "endpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="deliveries",
+                        to="activities.webhookendpoint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '消息投递',
-                'verbose_name_plural': '消息投递',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "消息投递",
+                "verbose_name_plural": "消息投递",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['owner', '-communicated_at'], name='followup_owner_idx'),
+            model_name="followup",
+            index=models.Index(fields=["owner", "-communicated_at"], name="followup_owner_idx"),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['customer', '-communicated_at'], name='followup_customer_idx'),
+            model_name="followup",
+            index=models.Index(
+                fields=["customer", "-communicated_at"], name="followup_customer_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['lead', '-communicated_at'], name='followup_lead_idx'),
+            model_name="followup",
+            index=models.Index(fields=["lead", "-communicated_at"], name="followup_lead_idx"),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['opportunity', '-communicated_at'], name='followup_opp_idx'),
+            model_name="followup",
+            index=models.Index(fields=["opportunity", "-communicated_at"], name="followup_opp_idx"),
         ),
         migrations.AddConstraint(
-            model_name='followup',
-            constraint=models.CheckConstraint(condition=models.Q(('lead__isnull', False), ('customer__isnull', False), _connector='OR'), name='followup_has_subject'),
+            model_name="followup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lead__isnull", False), ("customer__isnull", False), _connector="OR"
+                ),
+                name="followup_has_subject",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['user', 'read_at', '-created_at'], name='notification_inbox_idx'),
+            model_name="notification",
+            index=models.Index(
+                fields=["user", "read_at", "-created_at"], name="notification_inbox_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notificationpreference',
-            constraint=models.UniqueConstraint(fields=('user', 'kind'), name='uniq_pref'),
+            model_name="notificationpreference",
+            constraint=models.UniqueConstraint(fields=("user", "kind"), name="uniq_pref"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['owner', 'status', 'due_at'], name='task_owner_due_idx'),
+            model_name="task",
+            index=models.Index(fields=["owner", "status", "due_at"], name="task_owner_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['status', 'due_at'], name='task_due_idx'),
+            model_name="task",
+            index=models.Index(fields=["status", "due_at"], name="task_due_idx"),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='delivery_due_idx'),
+            model_name="delivery",
+            index=models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
         ),
     ]

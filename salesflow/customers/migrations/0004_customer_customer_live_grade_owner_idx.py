@@ -5,16 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0003_customer_next_followup_due_at_and_more'),
-        ('org', '0003_rolepermission_free_object_type'),
+        ("customers", "0003_customer_next_followup_due_at_and_more"),
+        ("org", "0003_rolepermission_free_object_type"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['grade', 'owner'], name='customer_live_grade_owner_idx'),
+            model_name="customer",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["grade", "owner"],
+                name="customer_live_grade_owner_idx",
+            ),
         ),
     ]

@@ -5,17 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0004_customer_customer_live_grade_owner_idx'),
-        ('leads', '0003_lead_next_followup_due_at_lead_lead_cadence_idx'),
-        ('org', '0003_rolepermission_free_object_type'),
+        ("customers", "0004_customer_customer_live_grade_owner_idx"),
+        ("leads", "0003_lead_next_followup_due_at_lead_lead_cadence_idx"),
+        ("org", "0003_rolepermission_free_object_type"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['status', 'owner'], name='lead_live_status_owner_idx'),
+            model_name="lead",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True)),
+                fields=["status", "owner"],
+                name="lead_live_status_owner_idx",
+            ),
         ),
     ]

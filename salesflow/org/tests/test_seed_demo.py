@@ -19,6 +19,7 @@ def org_step_only(monkeypatch):
     monkeypatch.setattr(demo, "load_app_steps", lambda: None)
     monkeypatch.setattr(demo, "_STEPS", {k: v for k, v in demo._STEPS.items() if k == "org"})
 
+
 EXPECTED_ROLE_COUNTS = {
     "sales_director": 1,
     "sales_manager": 3,
