@@ -15,7 +15,6 @@ urlpatterns = [
     path("pipeline/", include("salesflow.pipeline.urls")),
     path("approvals/", include("salesflow.core.urls_approvals")),
     path("me/", include("salesflow.activities.urls")),
-    path("api/", include("salesflow.api.urls")),
     path("admin/", admin.site.urls),
 ]
 
