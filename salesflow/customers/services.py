@@ -257,7 +257,9 @@ def customer_set_purchases(
 
 def customer_regrade(*, actor, customer_id: int, reason: str = "") -> Customer:
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().get_in_scope(actor, "view", pk=customer_id)
+        customer = Customer.objects.select_for_update().get_in_scope(
+            actor, "change", pk=customer_id
+        )
         _regrade(customer, actor=actor, reason=reason)
     return customer
 
