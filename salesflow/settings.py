@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "salesflow.leads",
     "salesflow.pipeline",
     "salesflow.activities",
+    "salesflow.deals",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("pipeline/", include("salesflow.pipeline.urls")),
     path("approvals/", include("salesflow.core.urls_approvals")),
     path("me/", include("salesflow.activities.urls")),
+    path("deals/", include("salesflow.deals.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -47,7 +47,8 @@ ROLES = [
             "followup": "vac",
             "task": "vac",
             "quote": "vac",
-            "contract": "v",
+            # draft their own contracts and submit them into the approval routing
+            "contract": "vac",
             "order": "v",
             "receipt": "v",
             "complaint": "va",
@@ -89,7 +90,8 @@ ROLES = [
             "quote": "vacdep",
             # approve: the first step of the contract approval routing (deals rules table)
             "contract": "vacep",
-            "order": "ve",
+            # place orders from their team's signed contracts and keep delivery up to date
+            "order": "vace",
             "receipt": "ve",
             "complaint": "vae",
             "target": "v",
@@ -126,7 +128,8 @@ ROLES = [
             "followup": "vac",
             "task": "vac",
             "quote": "vac",
-            "contract": "v",
+            # draft their own contracts and submit them into the approval routing
+            "contract": "vac",
             "order": "v",
             "receipt": "v",
             "complaint": "va",
