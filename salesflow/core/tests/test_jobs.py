@@ -43,6 +43,7 @@ def test_prune_heartbeats_task_is_idempotent():
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive"]
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes stale connections, as in production
 def test_worker_once_beats_and_schedules():
     call_command("run_worker", "--once", "--worker-id", "test-worker")
     assert WorkerHeartbeat.objects.filter(worker_id="test-worker").exists()
