@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements-dev.lock requirements.lock
 	touch $@
 
 static/vendor/.installed: package.json package-lock.json scripts/copy_vendor.py
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	$(PYTHON) scripts/copy_vendor.py
 	touch $@
 

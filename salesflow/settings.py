@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "salesflow.pipeline",
     "salesflow.activities",
     "salesflow.deals",
+    "salesflow.api",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,7 @@ urlpatterns = [
     path("approvals/", include("salesflow.core.urls_approvals")),
     path("me/", include("salesflow.activities.urls")),
     path("deals/", include("salesflow.deals.urls")),
+    path("api/", include("salesflow.api.urls")),
     path("admin/", admin.site.urls),
 ]
 
