@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "salesflow.activities",
     "salesflow.deals",
     "salesflow.api",
+    "salesflow.imports",
+    "salesflow.analytics",
+    "salesflow.service",
+    "salesflow.planning",
 ]
 
 MIDDLEWARE = [

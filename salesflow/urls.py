@@ -17,6 +17,10 @@ urlpatterns = [
     path("me/", include("salesflow.activities.urls")),
     path("deals/", include("salesflow.deals.urls")),
     path("api/", include("salesflow.api.urls")),
+    path("imports/", include("salesflow.imports.urls")),
+    path("analytics/", include("salesflow.analytics.urls")),
+    path("service/", include("salesflow.service.urls")),
+    path("planning/", include("salesflow.planning.urls")),
     path("admin/", admin.site.urls),
 ]
 
