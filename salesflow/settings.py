@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "salesflow.api",
     "salesflow.imports",
     "salesflow.analytics",
+    "salesflow.targets",
     "salesflow.service",
     "salesflow.planning",
 ]

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("salesflow.api.urls")),
     path("imports/", include("salesflow.imports.urls")),
     path("analytics/", include("salesflow.analytics.urls")),
+    path("targets/", include("salesflow.targets.urls")),
     path("service/", include("salesflow.service.urls")),
     path("planning/", include("salesflow.planning.urls")),
     path("admin/", admin.site.urls),
