@@ -35,3 +35,18 @@ def make_department(db):
         return DepartmentFactory(name=name, parent=parent, **fields)
 
     return make
+
+
+@pytest.fixture
+def wins_without_contract(make_user):
+    """Switch off ``deal.win_requires_contract`` (a company that closes deals outside the
+    contract module): for tests of the pipeline's own win rules; the contract rule itself is
+    tested with the setting on in salesflow/deals/tests/test_win_rule.py."""
+    from salesflow.core.services import setting_change
+
+    setting_change(
+        actor=make_user("admin"),
+        key="deal.win_requires_contract",
+        value=False,
+        reason="只测试商机流程本身的赢单规则",
+    )

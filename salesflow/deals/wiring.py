@@ -26,7 +26,17 @@ def connect() -> None:
     dashboard.register(_receivable_cards)
     _connect_approvals()
     _connect_notifications()
+    _connect_pipeline()
     from . import tasks  # noqa: F401  (periodic jobs)
+
+
+def _connect_pipeline() -> None:
+    """Won needs a signed contract or a live order (setting ``deal.win_requires_contract``)."""
+    from salesflow.pipeline import services as pipeline_services
+
+    from .services import contracts
+
+    pipeline_services.register_win_blocker(contracts.win_blocker)
 
 
 def _connect_approvals() -> None:

@@ -372,6 +372,8 @@ def _run(ctx, rng, plan, stages, outputs, reasons, lines, director, workdays, su
                 amount=plan.amount,
                 note="客户已签字盖章",
                 now=at,
+                # the deals demo step signs the contract of each won opportunity afterwards
+                historical=True,
             )
             ctx.count("won")
         elif kind == "lost":

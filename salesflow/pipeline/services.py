@@ -36,6 +36,20 @@ FIELDS = ("name", "amount", "expected_close_date", "probability", "competitors",
 SKIP_KIND = "stage_skip"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
+# Rules other modules add to "won" (the deals module: a signed contract or a live order must be
+# linked first). Each is ``(opportunity) -> str``: the reason won is refused, "" when allowed.
+_win_blockers: list = []
+
+
+def register_win_blocker(blocker) -> None:
+    if blocker not in _win_blockers:
+        _win_blockers.append(blocker)
+
+
+def win_blockers(opportunity) -> list[str]:
+    """Why ``opportunity`` may not be won yet (empty when it may); shown on the win panel."""
+    return [str(message) for blocker in _win_blockers if (message := blocker(opportunity))]
+
 
 class GateNotMet(DomainError):
     """Required outputs of the current stage are missing."""
@@ -490,10 +504,21 @@ def opportunity_request_skip(*, actor, opportunity_id: int, reason: str) -> Appr
 
 
 def opportunity_win(
-    *, actor, opportunity_id: int, amount=None, note: str = "", now: datetime.datetime | None = None
+    *,
+    actor,
+    opportunity_id: int,
+    amount=None,
+    note: str = "",
+    now: datetime.datetime | None = None,
+    historical: bool = False,
 ) -> StageEvent:
-    """Won requires the deal's amount (> 0); the customer's first deal starts its "new
-    customer" lifecycle."""
+    """Won requires the deal's amount (> 0) and whatever the registered win blockers ask
+    (a linked signed contract or live order when the deals setting is on); the customer's
+    first deal starts its "new customer" lifecycle.
+
+    ``historical`` records a win that happened before the company used salesflow (a data
+    import or the demo history): the blockers do not apply, since the contract of a past deal
+    is not in the system; the audit entry says so."""
     now = now or timezone.now()
     with transaction.atomic():
         opp = _lock(actor, opportunity_id)
@@ -506,6 +531,8 @@ def opportunity_win(
                 raise ValidationError({"amount": _("请输入成交金额。")}) from None
         if opp.amount is None or opp.amount <= 0:
             raise ValidationError({"amount": _("赢单须填写成交金额。")})
+        if not historical and (blockers := win_blockers(opp)):
+            raise DomainError(" ".join(blockers), code="win_blocked")
         event = _record(
             opp,
             kind=StageEvent.Kind.WON,
@@ -525,7 +552,7 @@ def opportunity_win(
             action="opportunity.win",
             obj=opp,
             after={"amount": str(opp.amount)},
-            message=note,
+            message=f"{_('补录的历史赢单')} {note}".strip() if historical else note,
         )
     return event
 

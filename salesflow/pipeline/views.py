@@ -577,6 +577,7 @@ def _render_detail(request, opp: Opportunity, *, bound=None, open_panel="", stat
                 "form": form,
             }
         )
+    win_blockers = services.win_blockers(opp) if opp.is_open and can_change else []
     back_stages = [s for s in stages if s.order < current.order and not s.covered_by_lead]
     forms = {
         "advance": NoteForm(),
@@ -595,6 +596,7 @@ def _render_detail(request, opp: Opportunity, *, bound=None, open_panel="", stat
         "current": current,
         "next_stage": following,
         "checklist": checklist,
+        "win_blockers": win_blockers,
         "missing": missing,
         "skip": skip,
         "pending_skip": pending_skip,

@@ -125,7 +125,17 @@ def test_skip_request_for_a_b_class_customer_is_409(org, api_as):
     assert response.status_code == 409 and "A类" in response.json()["detail"]
 
 
-def test_win_needs_an_amount(org, api_as):
+def test_win_needs_a_signed_contract_by_default(org, api_as):
+    opp = opp_for(org.rep, amount="280000")
+    refused = api_as(org.rep).post(f"/api/v1/opportunities/{opp.pk}/win", {"amount": "280000"})
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "win_blocked" and "合同" in refused.json()["detail"]
+    opp.refresh_from_db()
+    assert opp.status == "open"
+    assert not StageEvent.objects.filter(opportunity=opp, kind="won").exists()
+
+
+def test_win_needs_an_amount(org, api_as, wins_without_contract):
     opp = opp_for(org.rep, amount="0")
     api = api_as(org.rep)
     refused = api.post(f"/api/v1/opportunities/{opp.pk}/win", {})
