@@ -53,7 +53,8 @@ ROLES = [
             "receipt": "v",
             "complaint": "va",
             "target": "v",
-            "report": "v",
+            # write and submit their own weekly/monthly reports
+            "report": "vac",
             "product": "v@company",
         },
     },
@@ -95,7 +96,8 @@ ROLES = [
             "receipt": "ve",
             "complaint": "vae",
             "target": "v",
-            "report": "ve",
+            # approve: review the team's reports (comments) and record variance reasons
+            "report": "vacep",
             "product": "v@company",
         },
     },
@@ -134,7 +136,8 @@ ROLES = [
             "receipt": "v",
             "complaint": "va",
             "target": "v",
-            "report": "v",
+            # write and submit their own weekly/monthly reports
+            "report": "vac",
             "product": "v@company",
         },
     },
