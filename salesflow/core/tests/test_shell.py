@@ -153,7 +153,7 @@ class TestLayout:
         from salesflow.core import navigation
 
         client.force_login(admin_user)
-        entries = navigation.entries_for(admin_user, "main") + navigation.entries_for(
+        entries = navigation.flat_entries_for(admin_user, "main") + navigation.flat_entries_for(
             admin_user, "admin"
         )
         current = next((e for e in entries if e["url_name"] == "org:overview"), None)
