@@ -57,6 +57,9 @@ class Analysis:
     group_by_choices: tuple[str, ...] = ()
     # Object type whose "view" right the page requires (e.g. "report", "target", "complaint").
     object_type: str = "report"
+    # Extra select filters of the page and the command line: ((key, label, ((value, label), …)), …)
+    # read from ``Params.extra``; the first choice is the default.
+    options: tuple = ()
 
 
 _analyses: dict[str, Analysis] = {}
@@ -84,6 +87,11 @@ def ratio(numerator, denominator, places: int = 4) -> Decimal | None:
     if not denominator:
         return None
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1).scaleb(-places))
+
+
+def cell(value):
+    """A value for an export or the command line: None → "—", everything else unchanged."""
+    return EMPTY if value is None else value
 
 
 def show(value) -> str:

@@ -452,6 +452,17 @@ _DEFS = [
         min_value=D(0),
         max_value=D(100),
     ),
+    SettingDef(
+        "funnel.stage_targets",
+        "str",
+        "initial_contact:60,needs_analysis:70,solution:60,negotiation:60,won:50",
+        _("各阶段目标转化率（%）"),
+        "reports",
+        _(
+            "按阶段展开的漏斗中，每个阶段相对上一阶段的目标转化率，格式“阶段代码:百分比”，"
+            "逗号分隔；won 表示最后一个阶段到赢单。未列出的阶段不设目标。"
+        ),
+    ),
     # calendar and security
     SettingDef(
         "calendar.work_hours",

@@ -1,0 +1,143 @@
+"""Sales forecast (销售预测): the weighted pipeline (amount × probability) of open
+opportunities only, by expected close month, compared with the period's target when the targets
+module offers one."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from salesflow.pipeline.models import OpportunityStatus
+
+from .. import base
+from ..registry import Analysis, Params, Result, ratio, register
+
+COLUMNS = [
+    ("month", _("预计成交月份")),
+    ("opportunities", _("商机数")),
+    ("amount", _("金额（元）")),
+    ("weighted", _("加权金额（元）")),
+    ("target", _("目标（元）")),
+    ("coverage", _("加权金额 ÷ 目标（%）")),
+]
+
+WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / Decimal(100),
+    output_field=DecimalField(max_digits=20, decimal_places=2),
+)
+
+
+def period_target(user, date_from, date_to):
+    """The sales target of the period from the targets module, if it offers one (None else)."""
+    try:
+        from salesflow.targets import selectors
+    except ImportError:
+        return None
+    reader = getattr(selectors, "period_target", None)
+    if reader is None:
+        return None
+    try:
+        return reader(user=user, date_from=date_from, date_to=date_to)
+    except TypeError:
+        return None
+
+
+def forecast_period(params: Params):
+    """The chosen period, or without dates this month and the five after it."""
+    if params.date_from or params.date_to:
+        return base.period(params)
+    first = timezone.localdate().replace(day=1)
+    year, month = divmod(first.month - 1 + 6, 12)
+    return first, datetime.date(first.year + year, month + 1, 1) - datetime.timedelta(days=1)
+
+
+def compute(user, params: Params) -> Result:
+    """Open opportunities whose expected close date falls in the period (undated ones in a row
+    of their own), by month."""
+    date_from, date_to = forecast_period(params)
+    open_opps = base.opportunities(user, params).filter(status=OpportunityStatus.OPEN)
+    dated = open_opps.filter(expected_close_date__gte=date_from, expected_close_date__lte=date_to)
+    months = (
+        dated.annotate(month=TruncMonth("expected_close_date"))
+        .values("month")
+        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        .order_by("month")
+    )
+    undated = open_opps.filter(expected_close_date__isnull=True).aggregate(
+        n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED)
+    )
+    rows = []
+    for m in months:
+        first = m["month"]
+        first = first.date() if hasattr(first, "date") else first
+        rows.append(
+            {
+                "month": first.strftime("%Y-%m"),
+                "opportunities": m["n"],
+                "amount": base.num(m["amount"] or 0, 2),
+                "weighted": base.num(m["weighted"] or 0, 2),
+                "target": None,
+                "coverage": None,
+            }
+        )
+    if undated["n"]:
+        rows.append(
+            {
+                "month": str(_("（未填预计成交日期）")),
+                "opportunities": undated["n"],
+                "amount": base.num(undated["amount"] or 0, 2),
+                "weighted": base.num(undated["weighted"] or 0, 2),
+                "target": None,
+                "coverage": None,
+            }
+        )
+    dated_rows = [r for r in rows if r["month"][0].isdigit()]
+    total_weighted = sum((r["weighted"] for r in dated_rows), Decimal(0))
+    target = period_target(user, date_from, date_to)
+    totals = {
+        "month": str(_("期间合计（不含未填日期）")),
+        "opportunities": sum(r["opportunities"] for r in dated_rows),
+        "amount": sum((r["amount"] for r in dated_rows), Decimal(0)),
+        "weighted": total_weighted,
+        "target": target,
+        "coverage": base.pct(ratio(total_weighted, target)) if target else None,
+    }
+    notes = []
+    if target is None:
+        notes.append(str(_("目标模块尚未提供本期目标，只显示预测。")))
+    chart = {
+        "legend": {},
+        "grid": {"left": 90, "right": 30, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": [r["month"] for r in dated_rows]},
+        "yAxis": {"type": "value", "name": str(_("元"))},
+        "series": [
+            {
+                "name": str(_("金额（元）")),
+                "type": "bar",
+                "data": [float(r["amount"]) for r in dated_rows],
+            },
+            {
+                "name": str(_("加权金额（元）")),
+                "type": "bar",
+                "data": [float(r["weighted"]) for r in dated_rows],
+            },
+        ],
+    }
+    return Result(columns=COLUMNS, rows=rows, chart=chart, totals=totals, notes=notes)
+
+
+register(
+    Analysis(
+        name="forecast",
+        title=_("销售预测"),
+        compute=compute,
+        description=_(
+            "只含进行中的商机：加权金额 = 金额 × 赢率，按预计成交月份汇总；有目标时与目标对比。"
+        ),
+    )
+)
