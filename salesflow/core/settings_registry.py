@@ -386,6 +386,110 @@ _DEFS = [
         min_value=D(0),
         max_value=D(100),
     ),
+    SettingDef(
+        "complaint.sla_working_time",
+        "bool",
+        True,
+        _("投诉时限只计工作时间"),
+        "service",
+        _("开启时，以小时计的投诉时限只计工作日的工作时间：周五晚上收到的投诉从下一个工作日上班起算。"),
+    ),
+    SettingDef("service.key_response_sla", "rule", "4h", _("重点客户问题响应时限"), "service"),
+    *(
+        SettingDef(
+            f"service.{tier}_goal_{goal}",
+            "decimal",
+            D(value),
+            label,
+            "service",
+            min_value=D(0),
+            max_value=D(100),
+        )
+        for tier, goal, value, label in (
+            ("vip", "repurchase", 90, _("VIP客户复购率目标（%）")),
+            ("key", "repurchase", 70, _("重点客户复购率目标（%）")),
+            ("normal", "repurchase", 50, _("普通客户复购率目标（%）")),
+            ("vip", "satisfaction", 95, _("VIP客户满意度目标")),
+            ("key", "satisfaction", 90, _("重点客户满意度目标")),
+            ("normal", "satisfaction", 85, _("普通客户满意度目标")),
+        )
+    ),
+    SettingDef(
+        "service.vip_goal_referrals", "int", 2, _("VIP客户年转介绍目标（个）"), "service", min_value=0
+    ),
+    *(
+        SettingDef(
+            f"service.{tier}_{kind}_per_year",
+            "int",
+            value,
+            label,
+            "service",
+            _("生成维护计划时按此次数在一年内均匀安排，0 表示不安排。"),
+            min_value=0,
+            max_value=52,
+        )
+        for tier, kind, value, label in (
+            ("vip", "visits", 4, _("VIP客户每年拜访次数")),
+            ("key", "visits", 2, _("重点客户每年拜访次数")),
+            ("normal", "visits", 0, _("普通客户每年拜访次数")),
+            ("vip", "calls", 0, _("VIP客户每年电话回访次数")),
+            ("key", "calls", 0, _("重点客户每年电话回访次数")),
+            ("normal", "calls", 2, _("普通客户每年电话回访次数")),
+            ("vip", "reports", 4, _("VIP客户每年行业报告次数")),
+            ("key", "reports", 4, _("重点客户每年行业报告次数")),
+            ("normal", "reports", 0, _("普通客户每年行业报告次数")),
+        )
+    ),
+    SettingDef(
+        "service.greeting_holidays",
+        "str",
+        "元旦,春节,中秋节,国庆节",
+        _("节日问候的节日"),
+        "service",
+        _("逗号分隔；按工作日历中的节日名称匹配，在节前最后一个工作日安排问候。"),
+    ),
+    SettingDef(
+        "service.gift_tiers",
+        "str",
+        "vip",
+        _("节日送礼的维护等级"),
+        "service",
+        _("逗号分隔（vip、key、normal）；这些等级的客户节日问候改为送礼。"),
+    ),
+    SettingDef(
+        "service.improvement_plan_sla",
+        "rule",
+        "5 working days",
+        _("满意度改进计划时限"),
+        "service",
+        _("满意度低于阈值时生成的改进计划任务的截止时限。"),
+    ),
+    SettingDef(
+        "service.churn_cycle_factor",
+        "decimal",
+        D("1.5"),
+        _("流失预警：超过平均下单间隔的倍数"),
+        "service",
+        _("距上次下单超过“平均下单间隔 × 此倍数”仍未再下单，列为流失信号。"),
+        min_value=D(1),
+    ),
+    SettingDef(
+        "service.churn_default_cycle_days",
+        "int",
+        180,
+        _("流失预警：只有一次订单时的预期下单间隔（天）"),
+        "service",
+        min_value=1,
+    ),
+    SettingDef(
+        "service.churn_satisfaction_drop",
+        "decimal",
+        D("10"),
+        _("流失预警：满意度下降分数"),
+        "service",
+        _("最近一次满意度调查比上一次低于此分数及以上，列为流失信号。"),
+        min_value=D(0),
+    ),
     # S7 / S12 reports
     SettingDef("report.weekly_due", "rule", "next Monday 12:00", _("周报截止"), "reports"),
     SettingDef(

@@ -28,6 +28,7 @@ BUSINESS = (
     "order",
     "receipt",
     "complaint",
+    "maintenance",
     "target",
     "report",
 )
@@ -52,6 +53,7 @@ ROLES = [
             "order": "v",
             "receipt": "v",
             "complaint": "va",
+            "maintenance": "vac",
             "target": "v",
             # write and submit their own weekly/monthly reports
             "report": "vac",
@@ -95,6 +97,7 @@ ROLES = [
             "order": "vace",
             "receipt": "ve",
             "complaint": "vae",
+            "maintenance": "vace",
             "target": "v",
             # approve: review the team's reports (comments) and record variance reasons
             "report": "vacep",
@@ -135,6 +138,7 @@ ROLES = [
             "order": "v",
             "receipt": "v",
             "complaint": "va",
+            "maintenance": "vac",
             "target": "v",
             # write and submit their own weekly/monthly reports
             "report": "vac",
@@ -165,6 +169,7 @@ ROLES = [
             "customer": "vk",
             "contact": "vk",
             "complaint": "vace",
+            "maintenance": "vace",
             "followup": "va",
             "task": "vac@own",
             "product": "v",

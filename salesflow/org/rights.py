@@ -54,6 +54,7 @@ OBJECT_TYPES: dict[str, str] = {
     "order": _("订单"),
     "receipt": _("回款"),
     "complaint": _("投诉"),
+    "maintenance": _("客户维护"),
     "target": _("销售目标"),
     "report": _("报表与分析"),
     "org.user": _("用户"),

@@ -6,3 +6,8 @@ class PlanningConfig(AppConfig):
     name = "salesflow.planning"
     label = "planning"
     verbose_name = _("规划与辅导")
+
+    def ready(self) -> None:
+        from . import wiring
+
+        wiring.connect()

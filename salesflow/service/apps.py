@@ -6,3 +6,8 @@ class ServiceConfig(AppConfig):
     name = "salesflow.service"
     label = "service"
     verbose_name = _("客户服务与维护")
+
+    def ready(self) -> None:
+        from . import wiring
+
+        wiring.connect()
