@@ -248,10 +248,8 @@ def plan_metrics(plan: StrategyPlan) -> list[Metric]:
         SYSTEM,
         _("期间内获取的、属于本团队（且为所选来源）的线索数"),
     )
-    if not reach:
-        manual = plan.manual_reach
-        reach_metric.value = manual
-        reach_metric.source = MANUAL if manual is not None else None
+    if not reach and plan.manual_reach is not None:
+        reach_metric.value, reach_metric.source = plan.manual_reach, MANUAL
     revenue_metric = Metric(
         "revenue",
         _("带来收入（订单金额）"),
@@ -262,10 +260,8 @@ def plan_metrics(plan: StrategyPlan) -> list[Metric]:
         ),
         unit=_("元"),
     )
-    if not order_row["n"]:
-        manual = plan.manual_revenue
-        revenue_metric.value = manual
-        revenue_metric.source = MANUAL if manual is not None else None
+    if not order_row["n"] and plan.manual_revenue is not None:
+        revenue_metric.value, revenue_metric.source = plan.manual_revenue, MANUAL
     revenue = revenue_metric.value
     roi = None
     if plan.budget and revenue is not None:

@@ -104,3 +104,29 @@ def make_opportunity(
         opp.product_lines.add(product_line)
     opp.refresh_from_db()
     return opp
+
+
+def make_order(opp: Opportunity, day: datetime.date, amount=None, status=None):
+    """A signed contract and its order for an opportunity, dated ``day``."""
+    from salesflow.deals.models import Contract, ContractStatus, Order, OrderStatus
+
+    contract = Contract.objects.create(
+        title=opp.name,
+        customer=opp.customer,
+        opportunity=opp,
+        owner=opp.owner,
+        amount=amount or opp.amount,
+        status=ContractStatus.SIGNED,
+        signed_on=day,
+        created_by=opp.owner,
+    )
+    return Order.objects.create(
+        contract=contract,
+        customer=opp.customer,
+        opportunity=opp,
+        owner=opp.owner,
+        amount=amount or opp.amount,
+        order_date=day,
+        status=status or OrderStatus.PENDING,
+        created_by=opp.owner,
+    )
