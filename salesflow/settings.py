@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     "salesflow.targets",
     "salesflow.service",
     "salesflow.planning",
+    "salesflow.knowledge",
+    "salesflow.pilots",
+    "salesflow.incentives",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,9 @@ urlpatterns = [
     path("targets/", include("salesflow.targets.urls")),
     path("service/", include("salesflow.service.urls")),
     path("planning/", include("salesflow.planning.urls")),
+    path("knowledge/", include("salesflow.knowledge.urls")),
+    path("pilots/", include("salesflow.pilots.urls")),
+    path("incentives/", include("salesflow.incentives.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -56,7 +56,11 @@ MENUS = (
     ),
     Menu("deals", _("成交与回款"), "bi-cash-stack", 50, ("deals:",)),
     Menu(
-        "insight", _("分析与规划"), "bi-bar-chart-line", 80, ("analytics:", "targets:", "planning:")
+        "insight",
+        _("分析与规划"),
+        "bi-bar-chart-line",
+        80,
+        ("analytics:", "targets:", "planning:", "pilots:", "incentives:"),
     ),
 )
 ADMIN_MEMBERS = ("imports:",)
