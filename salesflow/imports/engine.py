@@ -371,7 +371,8 @@ def execute_run(run: ImportRun) -> ImportRun:
             status=RunStatus.FAILED, finished_at=timezone.now(), message=_("导入意外中断。")
         )
         raise
-    written = not summary.rolled_back
+    # A dry run reports what a real run would do; a failed strict run reports what it wrote.
+    written = run.dry_run or not summary.rolled_back
     run.created_count = summary.created if written else 0
     run.updated_count = summary.updated if written else 0
     run.skipped_count, run.failed_count = summary.skipped, summary.failed

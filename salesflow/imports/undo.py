@@ -45,7 +45,7 @@ def _blocker(obj, created_ids: dict) -> str:
         if QuoteLine.objects.filter(product=obj).exists():
             return _("产品已被报价使用。")
     if label == "org.department" and (
-        obj.children.exists() or obj.user_set.filter(is_active=True).exists()
+        obj.children.filter(is_active=True).exists() or obj.members.filter(is_active=True).exists()
     ):
         return _("部门下还有成员或下级部门。")
     return ""
@@ -84,7 +84,20 @@ def _remove(obj, actor) -> None:
             after=snapshot(obj),
             message=_("撤销导入：停用"),
         )
-    else:  # products, departments: no recycle bin; removed when nothing refers to them
+    elif label == "org.department" and (obj.members.exists() or obj.children.exists()):
+        # deactivated users still belong to it: the team is closed, not deleted
+        before = snapshot(obj)
+        obj.is_active = False
+        obj.save(update_fields=["is_active"])
+        audit(
+            actor=actor,
+            action="department.change",
+            obj=obj,
+            before=before,
+            after=snapshot(obj),
+            message=_("撤销导入：停用"),
+        )
+    else:  # products, empty departments: no recycle bin; removed when nothing refers to them
         audit(
             actor=actor,
             action=f"{label.split('.')[1]}.delete",
