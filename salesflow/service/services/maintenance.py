@@ -102,8 +102,10 @@ def holiday_starts(start: datetime.date, end: datetime.date) -> list[tuple[str, 
             for fixed, (month, dom) in FIXED_HOLIDAYS.items():
                 if info.source == "fallback" and (day.month, day.day) == (month, dom):
                     name = fixed
-        if name and name in wanted and name != previous_name:
-            found.append((name, day))
+        # The calendar says "中秋" where the setting may say "中秋节": match either way.
+        label = next((w for w in wanted if name and (w.startswith(name) or name.startswith(w))), "")
+        if label and name != previous_name:
+            found.append((label, day))
         previous_name = name
         day += datetime.timedelta(days=1)
     return found
