@@ -14,7 +14,7 @@ from .auth import SessionAuth, TokenAuth
 from .docs import LocalSwagger
 from .errors import register_error_handlers, reshape_validation_items
 from .idempotency import idempotency_layer
-from .routers import activities, customers, leads, opportunities
+from .routers import activities, customers, deals, leads, opportunities
 
 DESCRIPTION = """
 salesflow 销售流程管理系统的开放接口。
@@ -63,3 +63,4 @@ api.add_router("", leads.router)
 api.add_router("", customers.router)
 api.add_router("", opportunities.router)
 api.add_router("", activities.router)
+api.add_router("", deals.router)

@@ -3,17 +3,22 @@ cannot be forgotten: never a server error, only documented status codes, a recor
 role's scope is 404 (never 403, never data), and without credentials everything is 401."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from salesflow.activities import services as activity_services
-from salesflow.core.scope import is_in_scope
+from salesflow.core import approvals
+from salesflow.core.scope import has_right, is_in_scope
 from salesflow.customers import services as customer_services
+from salesflow.deals import services as deal_services
+from salesflow.deals.models import Product
 from salesflow.leads import services as lead_services
 from salesflow.leads.models import LeadSource
 from salesflow.org.default_roles import ROLES
 from salesflow.pipeline import services as pipeline_services
+from salesflow.pipeline.models import ProductLine
 
 from .conftest import ApiClient
 
@@ -67,6 +72,7 @@ def records(org):
         customer_id=customer.pk,
     )
     return {
+        **deal_records(org, customer),
         "followup_id": followup,
         "task_id": activity_services.task_create(actor=owner, data={"title": "矩阵任务"}),
         "lead_id": lead,
@@ -74,6 +80,47 @@ def records(org):
         "contact_id": customer.contacts.get(),
         "opportunity_id": opportunity,
         "output_id": opportunity.stage.outputs.first(),
+    }
+
+
+def deal_records(org, customer):
+    """The rep's deal to cash: a quote, a contract approved by the manager and signed, an order
+    placed by the manager, an instalment and a receipt recorded by the director."""
+    rep, today = org.rep, timezone.localdate()
+    product = Product.objects.create(
+        product_line=ProductLine.objects.filter(is_active=True).first(),
+        name="矩阵产品",
+        list_price=Decimal("1000"),
+        standard_cost=Decimal("600"),
+    )
+    quote = deal_services.quote_create(
+        actor=rep,
+        customer_id=customer.pk,
+        data={"title": "矩阵报价"},
+        lines=[{"product": product.pk, "quantity": "1"}],
+    )
+    contract = deal_services.contract_create(
+        actor=rep, data={"amount": Decimal("1000")}, customer_id=customer.pk
+    )
+    contract = deal_services.contract_submit(actor=rep, contract_id=contract.pk)
+    approvals.approval_decide(actor=org.manager, request_id=contract.approval_id, approve=True)
+    deal_services.contract_sign(actor=rep, contract_id=contract.pk, signed_on=today)
+    order = deal_services.order_create(
+        actor=org.manager, contract_id=contract.pk, data={"amount": Decimal("500")}
+    ).order
+    plan = deal_services.plan_create(
+        actor=org.director, contract_id=contract.pk, due_date=today, amount=Decimal("600")
+    )
+    receipt = deal_services.receipt_record(
+        actor=org.director, contract_id=contract.pk, amount=Decimal("100"), received_on=today
+    )
+    return {
+        "product_id": product,
+        "quote_id": quote,
+        "contract_id": contract,
+        "order_id": order,
+        "plan_id": plan,
+        "receipt_id": receipt,
     }
 
 
@@ -104,7 +151,10 @@ def test_every_operation_for_every_role(
         params = PARAM.findall(path)
         if method == "GET" and params and params[-1] != "output_id":
             target = records[params[-1]]
-            visible = is_in_scope(user, target, "view")
+            if isinstance(target, Product):  # the catalog: a right, no data scope
+                visible = has_right(user, "product", "view")
+            else:
+                visible = is_in_scope(user, target, "view")
             if path.endswith("/contacts"):
                 visible = is_in_scope(user, records["customer_id"], "view")
             assert response.status_code == (200 if visible else 404), (role_code, path)
