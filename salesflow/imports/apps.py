@@ -6,3 +6,8 @@ class ImportsConfig(AppConfig):
     name = "salesflow.imports"
     label = "imports"
     verbose_name = _("数据导入")
+
+    def ready(self) -> None:
+        from . import wiring
+
+        wiring.connect()

@@ -38,7 +38,7 @@ def test_an_administrator_imports_users_with_teams_and_managers(people):
             ["姓名", "经理", "区域"],
             ["Anna Snelling", "Dustin Brinkmann", "Central"],
             ["Cecily Lampkin", "Dustin Brinkmann", "Central"],
-        ]  # fmt: skip
+        ]
     )
     profile = {
         "entity": "user",
