@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from salesflow.core.errors import DomainError
 from salesflow.core.pii import mask_email, mask_phone, reject_sensitive
+from salesflow.core.widgets import use_fast_widgets
 
 from .models import Contact, CreditRating, Customer, Grade, Industry, Region, Tier
 
@@ -235,6 +236,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owner_queryset
         self.fields["owner"].empty_label = _("请选择")
+        use_fast_widgets(self)
 
 
 class MergeForm(forms.Form):
@@ -293,6 +295,7 @@ class CustomerFilterForm(forms.Form):
     def __init__(self, *args, owner_queryset, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owner_queryset
+        use_fast_widgets(self)  # the list page renders these on every request
 
     def selector_args(self) -> tuple[dict, str]:
         """``(filters, search)`` for ``selectors.customer_list`` from the valid fields only."""

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from salesflow.core.pii import can_view_contact, mask_email, mask_phone
+from salesflow.core.widgets import use_fast_widgets
 from salesflow.customers.models import Customer, Industry, Region
 
 from . import selectors
@@ -205,6 +206,7 @@ class LeadFilterForm(forms.Form):
         people = [(str(u.pk), str(u)) for u in selectors.owner_filter_users(user=user)]
         self.fields["owner"].choices = [("", _("全部负责人")), ("none", _("未分配")), *people]
         self.fields["q"].widget.attrs["placeholder"] = _("公司名 / 联系人 / 电话 / 邮箱")
+        use_fast_widgets(self)  # the list page renders these on every request
 
     def selector_args(self) -> tuple[dict, str]:
         """``(filters, search)`` for ``selectors.lead_list``; invalid values are ignored."""
@@ -259,6 +261,7 @@ class AssignForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = selectors.assignable_users(user=user)
+        use_fast_widgets(self)
 
 
 class StatusForm(forms.Form):
