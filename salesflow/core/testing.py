@@ -10,6 +10,7 @@ DATA_MIGRATIONS = [
     ("salesflow.customers.migrations.0002_reference_data", "load"),
     ("salesflow.leads.migrations.0002_reference_data", "load"),
     ("salesflow.pipeline.migrations.0002_default_template", "load"),
+    ("salesflow.service.migrations.0002_reference_data", "load"),
 ]
 
 
