@@ -31,12 +31,16 @@ def _user_fk(label, related_name="+", **kwargs):
     )
 
 
-def _team_q(user) -> Q:
-    """Records of the user's department and the departments below it (the team's records)."""
+def _team_q(user, prefix: str = "") -> Q:
+    """Records made for the user's team: for the user's department, a department above it
+    (a regional or company plan applies to its teams too) or a department below it."""
     department = getattr(user, "department", None)
     if department is None:
         return Q(pk__in=[])
-    return Q(department__path__startswith=department.path)
+    ancestors = [int(part) for part in department.path.strip("/").split("/") if part.isdigit()]
+    return Q(**{f"{prefix}department__path__startswith": department.path}) | Q(
+        **{f"{prefix}department_id__in": ancestors}
+    )
 
 
 # --- strategy plans ------------------------------------------------------------------------------
@@ -158,9 +162,7 @@ class StrategyPlan(models.Model):
 def _milestone_extra(user, action):
     if action != "view":
         return Q(pk__in=[])
-    department = getattr(user, "department", None)
-    team = Q(plan__department__path__startswith=department.path) if department else Q(pk__in=[])
-    return team | Q(owner=user)
+    return _team_q(user, "plan__") | Q(owner=user)
 
 
 @scope.register(object_type="plan", owner_field="plan__owner", extra=_milestone_extra)
