@@ -123,12 +123,7 @@ def _seed_complaints(ctx, handlers) -> None:
         handler = handlers[index % len(handlers)]
         logger = handlers[(index + 1) % len(handlers)]
         # open ones are recent (two of them overdue), closed ones spread over the year
-        if state == ComplaintState.CLOSED:
-            received = now - datetime.timedelta(days=rng.randint(20, 350), hours=rng.randint(0, 8))
-        elif index in (0, 4):
-            received = now - datetime.timedelta(days=6)
-        else:
-            received = now - datetime.timedelta(hours=rng.randint(1, 20))
+        received = now - _age(state, index, rng)
         complaint = Complaint(
             customer=customer,
             received_at=received,
@@ -150,6 +145,20 @@ def _seed_complaints(ctx, handlers) -> None:
         if state != ComplaintState.RECEIVED:
             _walk(complaint, state, handler, received, rng)
         ctx.count("complaints")
+
+
+def _age(state, index, rng) -> datetime.timedelta:
+    """How long ago the complaint came in: closed ones over the year, open ones recent enough
+    that their whole history lies in the past (the first of each open state is overdue)."""
+    if state == ComplaintState.CLOSED:
+        return datetime.timedelta(days=rng.randint(20, 350), hours=rng.randint(0, 8))
+    if state == ComplaintState.RECEIVED:
+        return datetime.timedelta(days=6) if index == 0 else datetime.timedelta(minutes=30)
+    if state == ComplaintState.FORWARDED:
+        return datetime.timedelta(hours=rng.randint(1, 3))
+    if state == ComplaintState.PLANNED:
+        return datetime.timedelta(days=rng.randint(1, 2))
+    return datetime.timedelta(days=rng.randint(6, 9))
 
 
 def _walk(complaint, state, handler, received, rng) -> None:

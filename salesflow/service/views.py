@@ -159,6 +159,8 @@ def complaint_detail(request, pk):
         selectors.Complaint.objects.restrict(user, "change").filter(pk=complaint.pk).exists()
     )
     steps = [step for step in STEP_FORMS if can_change and _step_allowed(complaint, step)]
+    if complaint.state != ComplaintState.RECEIVED and "forward" in steps:
+        steps.append(steps.pop(0))  # a hand-over is the exception, the next step comes first
     return render(
         request,
         "service/complaint_detail.html",

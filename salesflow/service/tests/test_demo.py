@@ -4,12 +4,16 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from salesflow.org.demo import SeedContext
 from salesflow.service import demo as service_demo
+from salesflow.service.clocks import overdue_q
 from salesflow.service.models import (
+    OPEN_STATES,
     ActionStatus,
     Complaint,
+    ComplaintEvent,
     ComplaintState,
     MaintenanceAction,
     MaintenancePlan,
@@ -33,6 +37,9 @@ def test_demo_complaints_in_every_state_and_a_year_of_maintenance(people):
     assert states == set(ComplaintState.values)
     reopened = Complaint.objects.filter(state=ComplaintState.REOPENED).first()
     assert reopened.satisfaction < 4 and reopened.customer_feedback
+    # every fact of the timelines lies in the past
+    assert not ComplaintEvent.objects.filter(at__gt=timezone.now()).exists()
+    assert Complaint.objects.filter(state__in=OPEN_STATES).filter(overdue_q()).exists()
     assert MaintenancePlan.objects.count() == 4
     done = MaintenanceAction.objects.filter(status=ActionStatus.DONE)
     assert done.exists() and all(a.effect and a.customer_feedback for a in done)
