@@ -92,8 +92,8 @@ def weekly_figures(user, start: datetime.date, end: datetime.date) -> dict:
     horizon = month_of(month_of(end)[1] + datetime.timedelta(days=1))[1]
     weighted = ExpressionWrapper(F("amount") * F("probability") / 100, output_field=MONEY)
     open_opps = Opportunity.objects.filter(owner=user, status=OpportunityStatus.OPEN).aggregate(
-        amount=Sum("amount", filter=Q(expected_close_date__lte=horizon)),
-        weighted=Sum(weighted, filter=Q(expected_close_date__lte=horizon)),
+        pipeline_total=Sum("amount", filter=Q(expected_close_date__lte=horizon)),
+        weighted_total=Sum(weighted, filter=Q(expected_close_date__lte=horizon)),
         n=Count("id", filter=Q(expected_close_date__lte=horizon)),
     )
     return {
@@ -112,8 +112,8 @@ def weekly_figures(user, start: datetime.date, end: datetime.date) -> dict:
             owner=user, created_at__gte=since, created_at__lt=until
         ).count(),
         "expected_count": open_opps["n"],
-        "expected_amount": _money(open_opps["amount"]),
-        "expected_weighted": _money(open_opps["weighted"]),
+        "expected_amount": _money(open_opps["pipeline_total"]),
+        "expected_weighted": _money(open_opps["weighted_total"]),
         "expected_until": horizon.isoformat(),
     }
 
@@ -130,10 +130,10 @@ def monthly_figures(user, start: datetime.date, end: datetime.date) -> dict:
     orders = Order.objects.filter(
         owner=user, status__in=COUNTED_ORDER_STATUSES, order_date__gte=start, order_date__lte=end
     )
-    sales = orders.aggregate(amount=Sum("amount"), n=Count("id"))
+    sales = orders.aggregate(total=Sum("amount"), n=Count("id"))
     collected = Receipt.objects.filter(
         contract__owner=user, received_on__gte=start, received_on__lte=end
-    ).aggregate(amount=Sum("amount"))["amount"]
+    ).aggregate(total=Sum("amount"))["total"]
     entered = (
         StageEvent.objects.filter(
             opportunity__owner=user,
@@ -190,7 +190,7 @@ def monthly_figures(user, start: datetime.date, end: datetime.date) -> dict:
         .values_list("customer_id", "total")
     )
     return {
-        "sales_amount": _money(sales["amount"]),
+        "sales_amount": _money(sales["total"]),
         "orders": sales["n"],
         "collected": _money(collected),
         "stages": stages,
