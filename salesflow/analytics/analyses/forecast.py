@@ -26,10 +26,13 @@ COLUMNS = [
     ("coverage", _("加权金额 ÷ 目标（%）")),
 ]
 
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / Decimal(100),
-    output_field=DecimalField(max_digits=20, decimal_places=2),
-)
+
+def weighted():
+    """amount × probability %, per row (a new expression each time: Django resolves them)."""
+    return ExpressionWrapper(
+        F("amount") * F("probability") / Decimal(100),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
 
 
 def period_target(user, date_from, date_to):
@@ -65,11 +68,11 @@ def compute(user, params: Params) -> Result:
     months = (
         dated.annotate(month=TruncMonth("expected_close_date"))
         .values("month")
-        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(weighted()))
         .order_by("month")
     )
     undated = open_opps.filter(expected_close_date__isnull=True).aggregate(
-        n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED)
+        n=Count("id"), total=Sum("amount"), weighted=Sum(weighted())
     )
     rows = []
     for m in months:
@@ -79,7 +82,7 @@ def compute(user, params: Params) -> Result:
             {
                 "month": first.strftime("%Y-%m"),
                 "opportunities": m["n"],
-                "amount": base.num(m["amount"] or 0, 2),
+                "amount": base.num(m["total"] or 0, 2),
                 "weighted": base.num(m["weighted"] or 0, 2),
                 "target": None,
                 "coverage": None,
@@ -90,7 +93,7 @@ def compute(user, params: Params) -> Result:
             {
                 "month": str(_("（未填预计成交日期）")),
                 "opportunities": undated["n"],
-                "amount": base.num(undated["amount"] or 0, 2),
+                "amount": base.num(undated["total"] or 0, 2),
                 "weighted": base.num(undated["weighted"] or 0, 2),
                 "target": None,
                 "coverage": None,
