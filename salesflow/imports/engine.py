@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import DatabaseError, transaction
 from django.http import Http404
@@ -227,6 +228,7 @@ class Summary:
     report: list = field(default_factory=list)
     value_map_hits: dict = field(default_factory=dict)
     created_references: list = field(default_factory=list)
+    extra_created: dict = field(default_factory=dict)  # model verbose name → count
     rolled_back: bool = False
     message: str = ""
 
@@ -302,6 +304,9 @@ def run_rows(
                 summary.value_map_hits[hit] = summary.value_map_hits.get(hit, 0) + 1
             for label, pk, action in outcome.records:
                 pending_records.append((number, label, pk, action))
+            for label, _pk, _action in outcome.records[:-1]:  # made along with the row's record
+                name = str(apps.get_model(label)._meta.verbose_name)
+                summary.extra_created[name] = summary.extra_created.get(name, 0) + 1
 
     def save_records():
         if run is not None and pending_records:
@@ -392,6 +397,9 @@ def execute_run(run: ImportRun) -> ImportRun:
     if summary.value_map_hits:
         hits = "；".join(f"{k}（{v} 行）" for k, v in sorted(summary.value_map_hits.items()))
         notes.append(_("值映射：%(hits)s") % {"hits": hits})
+    if summary.extra_created and not summary.rolled_back:
+        made = "、".join(f"{k} {v}" for k, v in summary.extra_created.items())
+        notes.append(_("随之新建：%(items)s") % {"items": made})
     if summary.created_references:
         notes.append(_("新建参考项：%(items)s") % {"items": "、".join(summary.created_references)})
     run.message = "\n".join(notes)

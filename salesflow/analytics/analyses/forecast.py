@@ -26,13 +26,10 @@ COLUMNS = [
     ("coverage", _("加权金额 ÷ 目标（%）")),
 ]
 
-
-def weighted():
-    """amount × probability %, per row (a new expression each time: Django resolves them)."""
-    return ExpressionWrapper(
-        F("amount") * F("probability") / Decimal(100),
-        output_field=DecimalField(max_digits=20, decimal_places=2),
-    )
+WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / Decimal(100),
+    output_field=DecimalField(max_digits=20, decimal_places=2),
+)
 
 
 def period_target(user, date_from, date_to):
@@ -68,11 +65,11 @@ def compute(user, params: Params) -> Result:
     months = (
         dated.annotate(month=TruncMonth("expected_close_date"))
         .values("month")
-        .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(weighted()))
+        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
         .order_by("month")
     )
     undated = open_opps.filter(expected_close_date__isnull=True).aggregate(
-        n=Count("id"), total=Sum("amount"), weighted=Sum(weighted())
+        n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED)
     )
     rows = []
     for m in months:
@@ -82,7 +79,7 @@ def compute(user, params: Params) -> Result:
             {
                 "month": first.strftime("%Y-%m"),
                 "opportunities": m["n"],
-                "amount": base.num(m["total"] or 0, 2),
+                "amount": base.num(m["amount"] or 0, 2),
                 "weighted": base.num(m["weighted"] or 0, 2),
                 "target": None,
                 "coverage": None,
@@ -93,7 +90,7 @@ def compute(user, params: Params) -> Result:
             {
                 "month": str(_("（未填预计成交日期）")),
                 "opportunities": undated["n"],
-                "amount": base.num(undated["total"] or 0, 2),
+                "amount": base.num(undated["amount"] or 0, 2),
                 "weighted": base.num(undated["weighted"] or 0, 2),
                 "target": None,
                 "coverage": None,

@@ -40,6 +40,7 @@ def test_maven_profiles_load_the_real_files(make_user, tmp_path):
     make_user("admin", username="admin", display_name="管理员", is_superuser=True)
     teams = load("maven-sales-teams.json", DATA / "sales_teams.csv")
     assert (teams.created_count, teams.failed_count) == (35, 0)
+    assert "随之新建：部门 9、用户 6" in teams.message
     agents = User.objects.filter(roles__code="sales_rep")
     assert agents.count() == 35
     managers = User.objects.filter(roles__code="sales_manager")
