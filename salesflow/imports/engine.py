@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesflow.core import context
 from salesflow.core.audit import audit
 from salesflow.core.dedup import DuplicateFound
 from salesflow.core.errors import DomainError, ValidationError
@@ -352,7 +353,16 @@ def run_rows(
 
 
 def execute_run(run: ImportRun) -> ImportRun:
-    """Run a stored upload with its stored mapping and record the outcome on the run."""
+    """Run a stored upload with its stored mapping and record the outcome on the run. Outside
+    a request (worker, command line) the run gets its own job context: its audit entries share
+    one request id, and settings and the working calendar are read once, not once per row."""
+    if context.current() is None:
+        with context.job_context(f"import:{run.pk}"):
+            return _execute_run(run)
+    return _execute_run(run)
+
+
+def _execute_run(run: ImportRun) -> ImportRun:
     profile = Profile.from_json(run.config)
     run.status, run.started_at = RunStatus.RUNNING, timezone.now()
     run.save(update_fields=["status", "started_at"])
