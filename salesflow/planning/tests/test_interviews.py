@@ -58,14 +58,14 @@ def test_interview_themes_analysis(org):
         "suggestions",
     ]
     rows = {r["theme"]: r for r in result.rows}
-    assert [r["theme"] for r in result.rows][0] == "审批慢"  # most frequent first
+    assert result.rows[0]["theme"] == "审批慢"  # most frequent first
     assert rows["审批慢"]["count"] == 2  # 丁 is another department's interview
     assert rows["审批慢"]["pain_points"] == "合同审批没人催；折扣审批要等三天"  # latest first
     assert rows["审批慢"]["suggestions"] == "审批超时自动提醒；小额折扣经理直批"
     assert rows["报表重复"]["count"] == 1 and rows["客户信息分散"]["count"] == 1
     chart = result.chart
     assert chart["series"][0]["type"] == "bar"
-    assert dict(zip(chart["yAxis"]["data"], chart["series"][0]["data"])) == {
+    assert dict(zip(chart["yAxis"]["data"], chart["series"][0]["data"], strict=True)) == {
         "审批慢": 2,
         "报表重复": 1,
         "客户信息分散": 1,
