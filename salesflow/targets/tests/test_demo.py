@@ -1,0 +1,50 @@
+"""The demo step: targets that add up, an adjustment, reports on time, late and missing."""
+
+import random
+
+from salesflow.org.demo import SeedContext
+from salesflow.targets import demo as targets_demo
+from salesflow.targets import services
+from salesflow.targets.models import Level, ReportStatus, SalesReport, Target, TargetAdjustment
+
+
+def ctx_for(people):
+    users = {
+        "director": people["director"],
+        "manager.east": people["manager"],
+        "manager.north": people["other_manager"],
+        "rep.east.1": people["rep"],
+        "rep.east.2": people["rep_b"],
+        "rep.north.1": people["other_rep"],
+    }
+    departments = {"east": people["east"], "north": people["north"]}
+    return SeedContext(seed=1, random=random.Random(1), users=users, departments=departments)
+
+
+def test_demo_targets_and_reports(people):
+    targets_demo.seed_targets(ctx_for(people))
+    company = Target.objects.filter(level=Level.COMPANY, parent__isnull=True)
+    assert company.filter(period_kind="year", metric="sales_amount").count() == 1
+    # every decomposition of an additive metric adds up (the south team is missing here, so
+    # its share stays with the parent: only check parents whose children are all present)
+    for parent in Target.objects.filter(children__isnull=False).distinct():
+        if parent.level != Level.COMPANY:
+            assert services.sum_check(parent).ok, parent
+    quarter = company.get(
+        period_kind="quarter",
+        metric="sales_amount",
+        region__isnull=True,
+        product_line__isnull=True,
+        customer_type="",
+    )
+    assert sum(m.value for m in quarter.children.filter(period_kind="month")) == quarter.value
+    assert TargetAdjustment.objects.filter(target__parent=quarter).count() == 2
+    reps = SalesReport.objects.filter(owner=people["rep"])
+    assert reps.filter(kind="weekly").count() == 3 and reps.filter(kind="monthly").count() == 1
+    submitted = SalesReport.objects.filter(status=ReportStatus.SUBMITTED)
+    assert submitted.exists()
+    assert all(r.late_reason for r in submitted.filter(is_late=True))
+
+    before = (Target.objects.count(), SalesReport.objects.count())
+    targets_demo.seed_targets(ctx_for(people))  # idempotent
+    assert (Target.objects.count(), SalesReport.objects.count()) == before
