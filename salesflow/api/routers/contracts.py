@@ -93,6 +93,7 @@ def list_contracts(request, filters: Query[ContractFilters]):
     limit, cursor = data.pop("limit"), data.pop("cursor", None)
     extra = {key: data.pop(key) for key in ("opportunity_id", "quote_id") if key in data}
     qs = selectors.contract_list(user=api_user(request), filters=data).filter(**extra)
+    qs = qs.select_related("quote")
     items, next_cursor = paginate(qs, limit=limit, cursor=cursor)
     return {"items": items, "next_cursor": next_cursor}
 
@@ -253,7 +254,7 @@ def list_orders(request, filters: Query[OrderFilters]):
     contract_id = data.pop("contract_id", None)
     if data.pop("late", False):
         data["late"] = "1"
-    qs = selectors.order_list(user=api_user(request), filters=data)
+    qs = selectors.order_list(user=api_user(request), filters=data).select_related("opportunity")
     if contract_id is not None:
         qs = qs.filter(contract_id=contract_id)
     items, next_cursor = paginate(qs, limit=limit, cursor=cursor)

@@ -657,3 +657,59 @@ def test_lists_filter_and_paginate(people, catalog, api_as):
     assert api.get("/api/v1/payment-plans", {"bucket": "120+"}).status_code == 422
     assert api.get("/api/v1/products", {"active": "true"}).json()["items"]
     assert Opportunity.objects.count() == 0
+
+
+def count_queries(api, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_list_queries_do_not_grow_with_the_rows(people, catalog, api_as):
+    rep = people["rep"]
+
+    def add_deal(index):
+        customer = make_customer(rep, name=f"批量客户{index}")
+        quote = services.quote_create(
+            actor=rep,
+            customer_id=customer.pk,
+            opportunity_id=make_opportunity(rep, customer).pk,
+            data={},
+            lines=[{"product": catalog["mes"].pk, "quantity": "1"}],
+        )
+        contract = services.contract_create(actor=rep, data={}, quote_id=quote.pk)
+        approve_contract(people, contract)
+        services.contract_sign(
+            actor=rep, contract_id=contract.pk, signed_on=TODAY(), win_opportunity=False
+        )
+        services.order_create(
+            actor=people["manager"], contract_id=contract.pk, data={"amount": D("500")}
+        )
+        for days in (0, 30):
+            services.plan_create(
+                actor=people["finance"],
+                contract_id=contract.pk,
+                due_date=TODAY() + datetime.timedelta(days=days),
+                amount=D("600") if days else D("10000"),
+            )
+        services.receipt_record(
+            actor=people["finance"], contract_id=contract.pk, amount=D("10300"), received_on=TODAY()
+        )
+
+    director = api_as(people["director"])
+    urls = [
+        f"/api/v1/{name}"
+        for name in ("products", "quotes", "contracts", "orders", "payment-plans", "receipts")
+    ]
+    add_deal(0)
+    for url in urls:
+        count_queries(director, url)  # warm up (token bookkeeping)
+    one = {url: count_queries(director, url) for url in urls}
+    add_deal(1)
+    add_deal(2)
+    three = {url: count_queries(director, url) for url in urls}
+    assert three == one
+    assert len(director.get("/api/v1/receipts").json()["items"]) == 3
