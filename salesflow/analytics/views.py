@@ -129,10 +129,12 @@ def analysis_page(request, name: str):
     )
 
 
-@require_right("report", "view")
+@login_required
 def index(request):
     """The list of every analysis the user may open."""
     analyses = visible_analyses(request.user)
+    if not analyses:
+        raise Http404
     return render(
         request,
         "analytics/index.html",
@@ -157,8 +159,10 @@ DASHBOARD_PANELS = {
 }
 
 
-@require_right("report", "view")
+@login_required
 def dashboard(request):
+    if not has_right(request.user, "report", "view"):
+        raise Http404
     kind = dashboard_kind(request.user)
     today = timezone.localdate()
     params = Params(date_from=today.replace(day=1), date_to=today)
@@ -212,7 +216,7 @@ def _owner_choices(user):
 
 
 @require_http_methods(["GET", "POST"])
-@require_right("opportunity", "assign")  # managers and directors (services.can_record_variance)
+@require_right("report", "view")
 def variance_edit(request, pk: int | None = None):
     if not services.can_record_variance(request.user):
         raise Http404
