@@ -5,7 +5,7 @@ timestamps, percentiles) on both SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.db.backends.signals import connection_created
@@ -222,13 +222,13 @@ def pct(value: Decimal | None, places: int = 1) -> Decimal | None:
     """A ratio (0–1) as a percentage rounded once for display; None stays None ("—")."""
     if value is None:
         return None
-    return (Decimal(value) * 100).quantize(Decimal(1).scaleb(-places))
+    return (Decimal(value) * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def num(value, places: int = 1) -> Decimal | None:
     if value is None:
         return None
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 MONEY_FIELD = models.DecimalField(max_digits=20, decimal_places=2)

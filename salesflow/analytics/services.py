@@ -33,7 +33,15 @@ def can_record_variance(user) -> bool:
 
 
 def can_edit_costs(user) -> bool:
-    return has_right(user, "report", "change")
+    """Channel costs are company figures: entered by those who change reports company-wide
+    (directors, administrators)."""
+    from salesflow.core.scope import scope_for
+    from salesflow.org.rights import DataScope
+
+    return (
+        has_right(user, "report", "change")
+        and scope_for(user, "report", "view") == DataScope.COMPANY
+    )
 
 
 def funnel_variance_save(*, actor, data: dict, variance_id: int | None = None) -> FunnelVariance:

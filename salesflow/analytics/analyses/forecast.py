@@ -26,14 +26,18 @@ COLUMNS = [
     ("coverage", _("加权金额 ÷ 目标（%）")),
 ]
 
-WEIGHTED = ExpressionWrapper(
-    F("amount") * F("probability") / Decimal(100),
-    output_field=DecimalField(max_digits=20, decimal_places=2),
-)
+
+def weighted():
+    """amount × probability %, per row (a new expression each time: Django resolves them)."""
+    return ExpressionWrapper(
+        F("amount") * F("probability") / Decimal(100),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
 
 
 def period_target(user, date_from, date_to):
-    """The sales target of the period from the targets module, if it offers one (None else)."""
+    """The sales-amount target of exactly that period in the user's scope, from the targets
+    module (None when it has none, or when the module does not offer one)."""
     try:
         from salesflow.targets import selectors
     except ImportError:
@@ -41,10 +45,12 @@ def period_target(user, date_from, date_to):
     reader = getattr(selectors, "period_target", None)
     if reader is None:
         return None
-    try:
-        return reader(user=user, date_from=date_from, date_to=date_to)
-    except TypeError:
-        return None
+    return reader(user, "sales_amount", date_from, date_to)
+
+
+def _month_end(first: datetime.date) -> datetime.date:
+    year, month = divmod(first.month, 12)
+    return datetime.date(first.year + year, month + 1, 1) - datetime.timedelta(days=1)
 
 
 def forecast_period(params: Params):
@@ -65,24 +71,27 @@ def compute(user, params: Params) -> Result:
     months = (
         dated.annotate(month=TruncMonth("expected_close_date"))
         .values("month")
-        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(weighted()))
         .order_by("month")
     )
     undated = open_opps.filter(expected_close_date__isnull=True).aggregate(
-        n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED)
+        n=Count("id"), total=Sum("amount"), weighted=Sum(weighted())
     )
     rows = []
     for m in months:
         first = m["month"]
         first = first.date() if hasattr(first, "date") else first
+        weighted_sum = base.num(m["weighted"] or 0, 2)
+        # One read per month of the period (at most a few dozen), whatever the data size.
+        target = period_target(user, first, _month_end(first))
         rows.append(
             {
                 "month": first.strftime("%Y-%m"),
                 "opportunities": m["n"],
-                "amount": base.num(m["amount"] or 0, 2),
-                "weighted": base.num(m["weighted"] or 0, 2),
-                "target": None,
-                "coverage": None,
+                "amount": base.num(m["total"] or 0, 2),
+                "weighted": weighted_sum,
+                "target": target,
+                "coverage": base.pct(ratio(weighted_sum, target)) if target else None,
             }
         )
     if undated["n"]:
@@ -90,7 +99,7 @@ def compute(user, params: Params) -> Result:
             {
                 "month": str(_("（未填预计成交日期）")),
                 "opportunities": undated["n"],
-                "amount": base.num(undated["amount"] or 0, 2),
+                "amount": base.num(undated["total"] or 0, 2),
                 "weighted": base.num(undated["weighted"] or 0, 2),
                 "target": None,
                 "coverage": None,
@@ -108,8 +117,8 @@ def compute(user, params: Params) -> Result:
         "coverage": base.pct(ratio(total_weighted, target)) if target else None,
     }
     notes = []
-    if target is None:
-        notes.append(str(_("目标模块尚未提供本期目标，只显示预测。")))
+    if target is None and all(r["target"] is None for r in rows):
+        notes.append(str(_("没有本期的销售额目标，只显示预测。")))
     chart = {
         "legend": {},
         "grid": {"left": 90, "right": 30, "top": 40, "bottom": 40},

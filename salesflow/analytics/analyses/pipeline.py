@@ -11,7 +11,7 @@ from salesflow.pipeline.models import OpportunityStatus
 
 from .. import base
 from ..registry import Analysis, Params, Result, ratio, register
-from .forecast import WEIGHTED
+from .forecast import weighted
 
 TOTAL_COLUMNS = [
     ("group", _("分组")),
@@ -28,14 +28,14 @@ def compute_totals(user, params: Params) -> Result:
     keys = ("owner_id", "owner__display_name") if by_owner else ("stage__order", "stage__name")
     groups = (
         open_opps.values(*keys)
-        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(WEIGHTED))
+        .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(weighted()))
         .order_by(*keys)[:1000]
     )
     rows = [
         {
             "group": g[keys[1]],
             "opportunities": g["n"],
-            "amount": base.num(g["amount"] or 0, 2),
+            "amount": base.num(g["total"] or 0, 2),
             "weighted": base.num(g["weighted"] or 0, 2),
         }
         for g in groups
@@ -108,7 +108,7 @@ def compute_people(user, params: Params) -> Result:
         .values("owner_id", "owner__display_name")
         .annotate(
             open=Count("id", filter=Q(status=OpportunityStatus.OPEN)),
-            weighted=Sum(WEIGHTED, filter=Q(status=OpportunityStatus.OPEN)),
+            weighted=Sum(weighted(), filter=Q(status=OpportunityStatus.OPEN)),
             created=Count("id", filter=in_period),
             won=Count("id", filter=won),
             lost=Count("id", filter=closed & Q(status=OpportunityStatus.LOST)),
