@@ -242,7 +242,13 @@ def test_signing_without_the_right_on_the_opportunity_still_signs(people, api_as
     the signature leaves the linked opportunity open."""
     rep = people["rep"]
     opportunity = make_opportunity(rep, make_customer(rep))
-    contract = services.contract_create(actor=rep, data={}, opportunity_id=opportunity.pk)
+    created = api_as(rep).post(
+        "/api/v1/contracts", {"opportunity_id": opportunity.pk, "end_on": "2027-06-30"}
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["amount"] == "300000.00"  # the opportunity's amount
+    assert created.json()["customer"]["id"] == opportunity.customer_id
+    contract = Contract.objects.get(pk=created.json()["id"])
     approve_contract(people, contract)
     url = f"/api/v1/contracts/{contract.pk}/sign"
     assert api_as(people["finance"]).post(url, {"signed_on": str(TODAY())}).status_code == 404
@@ -342,6 +348,13 @@ def test_order_over_the_credit_limit_is_refused_or_held_for_approval(people, api
     assert shipped.json()["shipped_on"] == str(TODAY())
     assert [e["kind"] for e in shipped.json()["events"]][-1] == "order.delivery"
     assert manager.patch(url, {"status": "pending"}).status_code == 409
+    no_note = manager.patch(url, {"status": "cancelled", "delivery_note": ""})
+    assert no_note.status_code == 422 and locs(no_note) == [["body", "delivery_note"]]
+    assert manager.get(url).json()["status"] == "shipped"
+    delivered = manager.patch(url, {"status": "delivered", "delivered_on": "2020-01-01"})
+    assert delivered.status_code == 422 and locs(delivered) == [["body", "delivered_on"]]
+    delivered = manager.patch(url, {"status": "delivered"})
+    assert delivered.status_code == 200 and delivered.json()["delivered_on"] == str(TODAY())
     rep = api_as(people["rep"])
     assert rep.get(url).status_code == 200
     assert rep.patch(url, {"status": "delivered"}).status_code == 404  # may not change orders
