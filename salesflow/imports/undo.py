@@ -23,7 +23,8 @@ CANNOT_UNDO = [
     _("导入时更新的已有记录不会恢复原值（原值可在审计日志中查到）。"),
     _("导入后被修改过的记录（有新的操作记录）会保留。"),
     _("导入后被其他记录引用的客户、产品和部门会保留。"),
-    _("导入的用户会被停用而不是删除，以保留其操作历史。"),
+    _("导入的用户会被停用而不是删除，以保留其操作历史；仍有成员的部门会被停用。"),
+    _("导入的订单不会撤销（请在订单页面取消）；导入的回款会冲销。"),
 ]
 
 
@@ -44,6 +45,8 @@ def _blocker(obj, created_ids: dict) -> str:
 
         if QuoteLine.objects.filter(product=obj).exists():
             return _("产品已被报价使用。")
+    if label == "deals.order":
+        return _("订单请在订单页面取消（可能已进入发货或信用审批）。")
     if label == "org.department" and (
         obj.children.filter(is_active=True).exists() or obj.members.filter(is_active=True).exists()
     ):
@@ -65,6 +68,10 @@ def _remove(obj, actor) -> None:
         from salesflow.pipeline.services import opportunity_delete
 
         opportunity_delete(actor=actor, opportunity_id=obj.pk)
+    elif label == "deals.receipt":
+        from salesflow.deals.services import receipt_delete
+
+        receipt_delete(actor=actor, receipt_id=obj.pk, reason=_("撤销导入"))
     elif label == "customers.contact":
         from salesflow.core.scope import has_right
 

@@ -21,6 +21,7 @@ __all__ = [
 @cache
 def _registry() -> dict[str, Entity]:
     from .customers import ContactEntity, CustomerEntity
+    from .deals import OrderEntity, ReceiptEntity
     from .leads import LeadEntity
     from .opportunities import OpportunityEntity
     from .org import DepartmentEntity, UserEntity
@@ -32,6 +33,8 @@ def _registry() -> dict[str, Entity]:
         LeadEntity(),
         ProductEntity(),
         OpportunityEntity(),
+        OrderEntity(),
+        ReceiptEntity(),
         UserEntity(),
         DepartmentEntity(),
     ]
