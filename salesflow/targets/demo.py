@@ -157,14 +157,15 @@ def _seed_target_tree(ctx, today: datetime.date) -> None:
     q = build.make(Metric.SALES_AMOUNT, PeriodKind.QUARTER, quarter, quarter_total)
     build.teams_and_reps(q, PeriodKind.QUARTER, quarter, reps=True)
 
-    # the months of the quarter add up to the quarter; this month goes down to the reps
+    # the months of the quarter add up to the quarter (their own totals: the quarter's
+    # children are the teams); this month goes down to the teams and reps
     months = []
     start = quarter[0]
     while start <= quarter[1]:
         months.append(current_period(PeriodKind.MONTH, start))
         start = months[-1][1] + datetime.timedelta(days=1)
     for period, value in zip(months, _split(quarter_total, [D(1) / 3] * 3), strict=True):
-        m = build.make(Metric.SALES_AMOUNT, PeriodKind.MONTH, period, value, parent=q)
+        m = build.make(Metric.SALES_AMOUNT, PeriodKind.MONTH, period, value)
         if period == month:
             build.teams_and_reps(m, PeriodKind.MONTH, period, reps=True)
 

@@ -37,7 +37,9 @@ def test_demo_targets_and_reports(people):
         product_line__isnull=True,
         customer_type="",
     )
-    assert sum(m.value for m in quarter.children.filter(period_kind="month")) == quarter.value
+    months = company.filter(period_kind="month", metric="sales_amount", region__isnull=True)
+    assert sum(m.value for m in months) == quarter.value
+    assert set(quarter.children.values_list("level", flat=True)) == {Level.TEAM}
     assert TargetAdjustment.objects.filter(target__parent=quarter).count() == 2
     reps = SalesReport.objects.filter(owner=people["rep"])
     assert reps.filter(kind="weekly").count() == 3 and reps.filter(kind="monthly").count() == 1
