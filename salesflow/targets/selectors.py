@@ -24,7 +24,14 @@ LEVEL_ORDER = {Level.COMPANY: 0, Level.TEAM: 1, Level.PERSON: 2}
 def target_list(*, user, filters: dict | None = None) -> QuerySet[Target]:
     filters = filters or {}
     qs = Target.objects.restrict(user, "view").select_related(
-        "owner", "department", "region", "product_line", "parent"
+        "owner",
+        "department",
+        "region",
+        "product_line",
+        "parent__owner",
+        "parent__department",
+        "parent__region",
+        "parent__product_line",
     )
     for name in ("metric", "period_kind", "level"):
         if value := filters.get(name):

@@ -126,6 +126,18 @@ def test_pages_issue_bounded_queries(client, people, month_targets, django_asser
             assert client.get(url).status_code == 200
         counts[url] = len(small)
     _orders(people, n=6)
+    for n in range(12):  # more decomposed targets (with parents) in every list
+        parent = month_targets["east" if n % 2 else "north"]
+        Target.objects.create(
+            metric=parent.metric,
+            period_kind=parent.period_kind,
+            period_start=parent.period_start,
+            period_end=parent.period_end,
+            level=Level.PERSON,
+            owner=people["rep" if n % 2 else "other_rep"],
+            value=D(n),
+            parent=parent,
+        )
     for person in ("rep", "rep_b", "other_rep"):
         rs.report_draft(owner=people[person], kind=ReportKind.WEEKLY, day=timezone.localdate())
     for url in pages:
