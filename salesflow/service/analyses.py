@@ -44,9 +44,9 @@ def complaint_rate_result(user, params: Params) -> Result:
     )
 
 
-def service_tiers_result(user, params: Params) -> Result:
+def tier_rows(tier_measures) -> list[dict]:
     rows = []
-    for m in measures.tier_measures(user, params.date_from, params.date_to):
+    for m in tier_measures:
         rows.append(
             {
                 "tier": m.label,
@@ -59,7 +59,12 @@ def service_tiers_result(user, params: Params) -> Result:
                 "referral_goal": m.referral_goal,
             }
         )
-    chart = {
+    return rows
+
+
+def tier_chart(rows: list[dict]) -> dict:
+    """Repurchase and satisfaction per tier as bars, their goals as lines (ECharts option)."""
+    return {
         "tooltip": {"trigger": "axis"},
         "legend": {},
         "xAxis": {"type": "category", "data": [r["tier"] for r in rows]},
@@ -87,6 +92,11 @@ def service_tiers_result(user, params: Params) -> Result:
             },
         ],
     }
+
+
+def service_tiers_result(user, params: Params) -> Result:
+    rows = tier_rows(measures.tier_measures(user, params.date_from, params.date_to))
+    chart = tier_chart(rows)
     return Result(
         columns=[
             ("tier", _("维护等级")),

@@ -21,6 +21,7 @@ from salesflow.customers.models import Customer
 
 from . import measures as service_measures
 from . import selectors, services
+from .analyses import tier_chart, tier_rows
 from .clocks import clock_rows
 from .forms import (
     STEP_FORMS,
@@ -448,15 +449,15 @@ def measures(request):
     if form.is_bound and form.is_valid():
         date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
     show_maintenance = has_right(user, "maintenance", "view")
+    tiers = service_measures.tier_measures(user, date_from, date_to) if show_maintenance else []
     return render(
         request,
         "service/measures.html",
         {
             "form": form,
             "rate": service_measures.complaint_rate(user, date_from, date_to),
-            "tiers": service_measures.tier_measures(user, date_from, date_to)
-            if show_maintenance
-            else [],
+            "tiers": tiers,
+            "tier_chart": tier_chart(tier_rows(tiers)) if tiers else None,
             "churn": service_measures.churn_signals(user) if show_maintenance else [],
         },
     )

@@ -142,7 +142,8 @@ def test_granting_the_opportunity_right_shows_amounts(client, people, customer):
 
 def test_measures_and_maintenance_pages(client, people, customer):
     _login(client, people["manager"])
-    assert client.get(reverse("service:measures")).status_code == 200
+    page = client.get(reverse("service:measures"))
+    assert page.status_code == 200 and 'data-chart="service-tier-chart"' in page.content.decode()
     plan_url = reverse("service:plan_detail", args=[customer.pk])
     assert client.get(plan_url).status_code == 200
     response = client.post(reverse("service:plan_generate", args=[customer.pk]))
