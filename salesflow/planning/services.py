@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from salesflow.activities import services as task_services
 from salesflow.core.audit import audit, snapshot
 from salesflow.core.errors import NotAllowed, ValidationError
-from salesflow.core.scope import has_right
+from salesflow.core.scope import has_right, owner_ids_for
 from salesflow.core.workcalendar import work_windows
 from salesflow.org.models import User
 
@@ -115,6 +115,14 @@ def _require(actor, object_type: str, action: str, message: str) -> None:
         raise NotAllowed(message)
 
 
+def _check_owner(actor, object_type: str, owner) -> None:
+    """The person in charge must be someone whose records the actor may change (a record
+    handed to someone outside the actor's scope would escape it)."""
+    reachable = owner_ids_for(actor, object_type, "change")
+    if owner is not None and reachable is not None and owner.pk not in reachable:
+        raise ValidationError({"owner": _("只能选择本人数据范围内的人员。")})
+
+
 def _apply(obj, data: dict, fields: list[str]) -> None:
     for name in fields:
         if name in data:
@@ -150,6 +158,7 @@ def plan_create(*, actor, data: dict) -> StrategyPlan:
     with transaction.atomic():
         plan = StrategyPlan(created_by=actor, owner=actor)
         _apply(plan, data, PLAN_FIELDS)
+        _check_owner(actor, "plan", plan.owner)
         _check_period(plan.period_start, plan.period_end)
         plan.save()
         audit(actor=actor, action="plan.create", obj=plan, after=snapshot(plan))
@@ -161,6 +170,7 @@ def plan_update(*, actor, plan_id: int, data: dict) -> StrategyPlan:
         plan = StrategyPlan.objects.select_for_update().get_in_scope(actor, "change", pk=plan_id)
         before = snapshot(plan)
         _apply(plan, data, PLAN_FIELDS)
+        _check_owner(actor, "plan", plan.owner)
         _check_period(plan.period_start, plan.period_end)
         plan.save()
         audit(actor=actor, action="plan.update", obj=plan, before=before, after=snapshot(plan))
@@ -229,6 +239,7 @@ def meeting_create(*, actor, data: dict, attendees=()) -> ReviewMeeting:
     with transaction.atomic():
         meeting = ReviewMeeting(created_by=actor, owner=actor)
         _apply(meeting, data, MEETING_FIELDS)
+        _check_owner(actor, "meeting", meeting.owner)
         _check_period(meeting.period_start, meeting.period_end)
         meeting.previous = _previous_meeting(meeting)
         meeting.save()
@@ -246,6 +257,7 @@ def meeting_update(*, actor, meeting_id: int, data: dict, attendees=None) -> Rev
         )
         before = snapshot(meeting)
         _apply(meeting, data, MEETING_FIELDS)
+        _check_owner(actor, "meeting", meeting.owner)
         _check_period(meeting.period_start, meeting.period_end)
         meeting.previous = _previous_meeting(meeting)
         meeting.save()
@@ -314,6 +326,7 @@ def training_create(*, actor, data: dict) -> TrainingSession:
     with transaction.atomic():
         session = TrainingSession(owner=actor)
         _apply(session, data, TRAINING_FIELDS)
+        _check_owner(actor, "training", session.owner)
         session.full_clean(exclude=["owner", "department"])
         session.save()
         audit(actor=actor, action="training.create", obj=session, after=snapshot(session))
@@ -327,6 +340,7 @@ def training_update(*, actor, session_id: int, data: dict) -> TrainingSession:
         )
         before = snapshot(session)
         _apply(session, data, TRAINING_FIELDS)
+        _check_owner(actor, "training", session.owner)
         session.full_clean(exclude=["owner", "department"])
         session.save()
         audit(
@@ -414,6 +428,7 @@ def interview_create(*, actor, data: dict, themes: list[str] = ()) -> ProcessInt
     with transaction.atomic():
         interview = ProcessInterview(owner=actor)
         _apply(interview, data, INTERVIEW_FIELDS)
+        _check_owner(actor, "interview", interview.owner)
         interview.save()
         _set_themes(interview, list(themes))
         audit(
@@ -432,6 +447,7 @@ def interview_update(*, actor, interview_id: int, data: dict, themes=None) -> Pr
         )
         before = snapshot(interview)
         _apply(interview, data, INTERVIEW_FIELDS)
+        _check_owner(actor, "interview", interview.owner)
         interview.save()
         if themes is not None:
             _set_themes(interview, list(themes))

@@ -143,3 +143,11 @@ def test_review_keeps_the_metrics_of_that_day(org, sources):
     review = services.plan_review_add(actor=org["manager"], plan_id=plan.pk, notes="进度偏慢")
     assert D(review.metrics["revenue"]["value"]) == D("100000")
     assert review.metrics["revenue"]["source"] == "system"
+
+
+def test_a_plan_cannot_be_handed_to_someone_outside_the_scope(org):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        plan_for(org, owner=org["rep2"])
+    assert plan_for(org, owner=org["rep"]).owner == org["rep"]
