@@ -240,8 +240,25 @@ class Opportunity(SoftDeleteModel):
                 fields=["template_version", "stage", "status", "-amount", "id"],
                 name="opp_board_idx",
             ),
+            # The board's column totals (count, amount, overdue) of open ones: index-only
+            # scans, for one owner's (or a team's) board and for the whole company's.
+            models.Index(
+                fields=["owner", "template_version", "stage"],
+                include=["amount", "stage_due_at"],
+                condition=Q(deleted_at__isnull=True, status="open"),
+                name="opp_open_owner_board_idx",
+            ),
+            models.Index(
+                fields=["template_version", "stage"],
+                include=["amount", "stage_due_at"],
+                condition=Q(deleted_at__isnull=True, status="open"),
+                name="opp_open_board_idx",
+            ),
             models.Index(fields=["status", "stage_due_at"], name="opp_due_idx"),
-            models.Index(fields=["owner", "-id"], name="opp_owner_idx"),
+            # The list, newest first within the owners a user sees (ids read index-only).
+            models.Index(
+                fields=["owner", "-id"], condition=Q(deleted_at__isnull=True), name="opp_owner_idx"
+            ),
             models.Index(fields=["customer"], name="opp_customer_idx"),
         ]
 

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .models import Opportunity, OpportunityStatus, Stage, StageEvent, TemplateVersion
@@ -68,11 +68,29 @@ def board_versions(user) -> list[TemplateVersion]:
     )
 
 
+def board_column_totals(
+    *, user, version: TemplateVersion, filters: dict | None = None, now=None
+) -> dict:
+    """{stage_id: (count, amount, overdue count)} for the open opportunities — one GROUP BY
+    query (an index-only scan of ``opp_open_owner_board_idx`` / ``opp_open_board_idx``)."""
+    qs = _filtered(user, filters).filter(template_version=version, status=OpportunityStatus.OPEN)
+    rows = (
+        qs.order_by()
+        .values("stage_id")
+        .annotate(
+            # Count columns of the index (stage is never null), not the id it does not hold.
+            n=Count("*"),
+            total=Sum("amount"),
+            overdue=Count("stage_id", filter=Q(stage_due_at__lt=now or timezone.now())),
+        )
+    )
+    return {r["stage_id"]: (r["n"], r["total"] or Decimal(0), r["overdue"]) for r in rows}
+
+
 def board_totals(*, user, version: TemplateVersion, filters: dict | None = None) -> dict:
     """{stage_id: (count, amount)} for the open opportunities — one GROUP BY query."""
-    qs = _filtered(user, filters).filter(template_version=version, status=OpportunityStatus.OPEN)
-    rows = qs.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount"))
-    return {r["stage_id"]: (r["n"], r["total"] or Decimal(0)) for r in rows}
+    totals = board_column_totals(user=user, version=version, filters=filters)
+    return {stage_id: (n, total) for stage_id, (n, total, _overdue) in totals.items()}
 
 
 def encode_cursor(opp) -> str:
@@ -144,6 +162,20 @@ def opportunity_list(*, user, filters: dict | None = None) -> QuerySet[Opportuni
     )
 
 
+def opportunity_page(*, user, filters: dict | None = None, number=None, per_page: int = PAGE):
+    """One page of ``opportunity_list`` (bounded count). The page's ids are a sub-query of
+    their own, ``… WHERE id IN (SELECT id … ORDER BY id DESC LIMIT 50)``: PostgreSQL plans it
+    as an index-only scan of ``opp_owner_idx`` for the owners the user sees, instead of
+    walking the primary key backwards past every other owner's rows (when one rep holds the
+    oldest 50,000 opportunities, that walk read 100,000 rows for a page)."""
+    from salesflow.core.pagination import bounded_page
+
+    qs = opportunity_list(user=user, filters=filters)
+    page = bounded_page(qs.values_list("pk", flat=True), per_page, number)
+    page.object_list = list(qs.filter(pk__in=page.object_list))
+    return page
+
+
 def opportunity_get(*, user, pk: int, action: str = "view") -> Opportunity:
     return Opportunity.objects.select_related(
         "customer",
@@ -195,29 +227,17 @@ def board_version_choices(*, user) -> list[TemplateVersion]:
     version that still carries open opportunities the user sees (an opportunity keeps the
     version it started on, so after a template edit its board is the old version's)."""
     current = board_versions(user)
-    current_ids = [v.pk for v in current]
-    legacy_ids = set(
-        Opportunity.objects.restrict(user, "view")
-        .filter(status=OpportunityStatus.OPEN, template_version__template__is_active=True)
-        .exclude(template_version_id__in=current_ids)
-        .order_by()
-        .values_list("template_version_id", flat=True)
-        .distinct()
+    # One EXISTS per older version (an index lookup each) instead of a DISTINCT over all the
+    # open opportunities the user sees.
+    open_ones = Opportunity.objects.restrict(user, "view").filter(
+        status=OpportunityStatus.OPEN, template_version=OuterRef("pk")
     )
-    legacy = (
-        list(TemplateVersion.objects.filter(pk__in=legacy_ids).select_related("template"))
-        if legacy_ids
-        else []
+    legacy = list(
+        TemplateVersion.objects.filter(is_current=False, template__is_active=True)
+        .filter(Exists(open_ones))
+        .select_related("template")
     )
     return sorted(current + legacy, key=lambda v: (v.template_id, not v.is_current, -v.number))
-
-
-def board_overdue_counts(*, user, version: TemplateVersion, filters: dict | None = None) -> dict:
-    """{stage_id: number of open opportunities past their stage deadline} — one query."""
-    qs = _filtered(user, filters).filter(
-        template_version=version, status=OpportunityStatus.OPEN, stage_due_at__lt=timezone.now()
-    )
-    return dict(qs.order_by().values_list("stage_id").annotate(n=Count("id")))
 
 
 def approved_skip_ids(opportunities) -> set[int]:

@@ -26,9 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from salesflow.core.errors import DomainError
 from salesflow.core.exports import export_response
 from salesflow.core.models import ApprovalRequest
-from salesflow.core.pagination import bounded_page
 from salesflow.core.scope import has_right, is_in_scope
 from salesflow.core.views import require_right
+from salesflow.core.widgets import use_fast_widgets
 from salesflow.customers.models import Contact
 
 from . import selectors, services
@@ -87,13 +87,14 @@ def _filter_form(request, *, with_status=True, with_search=True, choices=True):
     """The filter form of the board and the list. Without ``choices`` (the board's fragments)
     owner and team are only checked to be numbers: the selector applies the scope anyway."""
     user = request.user
-    return OpportunityFilterForm(
+    form = OpportunityFilterForm(
         request.GET or None,
         owners=selectors.owner_choices(user=user) if choices else None,
         teams=selectors.team_choices() if choices else None,
         with_status=with_status,
         with_search=with_search,
     )
+    return use_fast_widgets(form) if choices else form
 
 
 def _filter_query(request, **extra) -> str:
@@ -117,14 +118,11 @@ def _board_stages(version: TemplateVersion) -> list[Stage]:
 
 
 def _column_state(*, user, version, filters, stages) -> list[dict]:
-    totals = selectors.board_totals(user=user, version=version, filters=filters)
-    overdue = selectors.board_overdue_counts(user=user, version=version, filters=filters)
+    totals = selectors.board_column_totals(user=user, version=version, filters=filters)
     rows = []
     for stage in stages:
-        count, total = totals.get(stage.pk, (0, 0))
-        rows.append(
-            {"stage": stage, "count": count, "total": total, "overdue": overdue.get(stage.pk, 0)}
-        )
+        count, total, overdue = totals.get(stage.pk, (0, 0, 0))
+        rows.append({"stage": stage, "count": count, "total": total, "overdue": overdue})
     return rows
 
 
@@ -173,9 +171,10 @@ def board(request):
     )
 
 
-def _column_target(request, user) -> tuple[TemplateVersion | None, Stage | None]:
-    """The version and stage a column request is about; a stage of another version, a lead
-    stage or an unknown id is a 404. Without parameters: the first column of the first board."""
+def _column_target(request, user) -> tuple[TemplateVersion | None, Stage | None, Stage | None]:
+    """The version, stage and next stage a column request is about; a stage of another
+    version, a lead stage or an unknown id is a 404. Without parameters: the first column of
+    the first board. The version's stages are read once (one query)."""
     version_param, stage_param = request.GET.get("version"), request.GET.get("stage")
     if version_param:
         version = TemplateVersion.objects.filter(
@@ -187,15 +186,53 @@ def _column_target(request, user) -> tuple[TemplateVersion | None, Stage | None]
         versions = selectors.board_versions(user)
         version = versions[0] if versions else None
         if version is None:
-            return None, None
-    stages = version.stages.filter(covered_by_lead=False).order_by("order")
+            return None, None, None
+    stages = list(version.stages.order_by("order"))
+    board_stages = [s for s in stages if not s.covered_by_lead]
     if stage_param:
-        stage = stages.filter(pk=_int(stage_param) or 0).first()
+        wanted = _int(stage_param)
+        stage = next((s for s in board_stages if s.pk == wanted), None)
         if stage is None:
             raise Http404
     else:
-        stage = stages.first()
-    return version, stage
+        stage = board_stages[0] if board_stages else None
+    next_stage = (
+        next((s for s in stages if s.order > stage.order), None) if stage is not None else None
+    )
+    return version, stage, next_stage
+
+
+CARD_URL_MARKER = 987654321
+
+
+def _card_text() -> dict:
+    """The fixed labels of a board card, translated once per page instead of once per card."""
+    return {
+        "drag": _("拖动到下一列以推进"),
+        "yuan": _("元"),
+        "close": _("预计成交"),
+        "due": _("阶段截止"),
+        "overdue": _("阶段超时"),
+        "skip": _("跳过已批准"),
+        "advance": _("推进到下一阶段"),
+    }
+
+
+def _prepare_cards(cards, now) -> list:
+    """What each card shows that a template would compute per card: its detail / move /
+    advance links (one ``reverse`` per kind for the whole page) and whether it is overdue."""
+    marker = str(CARD_URL_MARKER)
+    patterns = {
+        name: reverse(f"pipeline:{name}", args=[CARD_URL_MARKER])
+        for name in ("detail", "move", "advance")
+    }
+    for card in cards:
+        pk = str(card.pk)
+        card.detail_url = patterns["detail"].replace(marker, pk)
+        card.move_url = patterns["move"].replace(marker, pk)
+        card.advance_url = patterns["advance"].replace(marker, pk)
+        card.overdue = bool(card.stage_due_at and card.stage_due_at < now)
+    return cards
 
 
 @require_right("opportunity", "view")
@@ -204,7 +241,7 @@ def board_column(request):
     """One page (50 cards) of one column, from the ``board_column`` selector (scope + keyset);
     the last card is followed by a "加载更多" row that loads the next page when revealed."""
     user = request.user
-    version, stage = _column_target(request, user)
+    version, stage, next_stage = _column_target(request, user)
     if stage is None:
         return render(request, "pipeline/partials/board_cards.html", {"cards": []})
     form = _filter_form(request, with_status=False, with_search=False, choices=False)
@@ -216,7 +253,6 @@ def board_column(request):
         filters=filters,
         after=request.GET.get("after") or None,
     )
-    next_stage = version.stages.filter(order__gt=stage.order).order_by("order").first()
     skip_ids = selectors.approved_skip_ids(cards)
     more_url = None
     if cursor:
@@ -229,13 +265,13 @@ def board_column(request):
         request,
         "pipeline/partials/board_cards.html",
         {
-            "cards": cards,
+            "cards": _prepare_cards(cards, timezone.now()),
+            "card_text": _card_text(),
             "stage": stage,
             "next_stage": next_stage,
             "skip_ids": skip_ids,
             "more_url": more_url,
             "first_page": not request.GET.get("after"),
-            "now": timezone.now(),
             "can_move": has_right(user, "opportunity", "change"),
             "board_url": reverse("pipeline:board")
             + "?"
@@ -297,10 +333,10 @@ def move(request, pk):
     card = render_to_string(
         "pipeline/partials/board_card.html",
         {
-            "opp": opp,
+            "opp": _prepare_cards([opp], timezone.now())[0],
+            "card_text": _card_text(),
             "next_stage": next((s for s in stages if s.order > opp.stage.order), None),
             "skip_ids": set(),
-            "now": timezone.now(),
             "can_move": True,
             "board_url": _safe_next(request, reverse("pipeline:board")),
         },
@@ -337,8 +373,9 @@ def opportunity_list(request):
     user = request.user
     form = _filter_form(request)
     filters = form.selector_filters()
-    qs = selectors.opportunity_list(user=user, filters=filters)
-    page = bounded_page(qs, PAGE_SIZE, request.GET.get("page"))
+    page = selectors.opportunity_page(
+        user=user, filters=filters, number=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     return render(
         request,
         "pipeline/list.html",
@@ -589,6 +626,9 @@ def _render_detail(request, opp: Opportunity, *, bound=None, open_panel="", stat
         "assign": AssignForm(owners=selectors.assignable_users(user=user)) if can_assign else None,
     }
     forms.update({k: v for k, v in bound.items() if isinstance(k, str)})
+    for form in forms.values():
+        if form is not None:
+            use_fast_widgets(form)
     now = timezone.now()
     context = {
         "opp": opp,
