@@ -73,8 +73,8 @@ def build(args) -> dict:
                 now() - (g %% 200) * interval '1 hour', (%(o)s::bigint[])[1 + g %% %(no)s],
                 '', '', '', 0, now() - (g %% 365) * interval '1 day', now(),
                 CASE WHEN g %% 5 IN (0, 1) THEN now() - (g %% 300) * interval '1 day' END,
-                current_date + (g %% 180)
-            FROM generate_series(1, %(n)s) AS g
+                current_date + (g %% 180)::int
+            FROM generate_series(1::bigint, %(n)s::bigint) AS g
             """,
             {"c": customers, "nc": len(customers), "v": version.pk, "s": stage_ids,
              "ns": len(stage_ids), "o": owners, "no": len(owners), "n": n_opps},
@@ -99,7 +99,7 @@ def build(args) -> dict:
             SELECT (%(o)s::bigint[])[1 + g %% %(no)s], (%(c)s::bigint[])[1 + g %% %(nc)s],
                 NULL, now() - (g %% 365) * interval '1 day', now() - (g %% 365) * interval '1 day',
                 'phone', '需求确认', '沟通内容', '', '', '', '', '', '', 'done', true, g %% 10 <> 0
-            FROM generate_series(1, %(n)s) AS g
+            FROM generate_series(1::bigint, %(n)s::bigint) AS g
             """,
             {"o": owners, "no": len(owners), "c": customers, "nc": len(customers),
              "n": n_followups},
