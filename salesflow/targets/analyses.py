@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import math
 from collections import defaultdict
 from decimal import Decimal
 
@@ -338,7 +339,13 @@ def completion_by_metric(user, params: Params) -> Result:
     if shown:
         chart = {
             "grid": {"left": 110, "right": 30},
-            "xAxis": {"type": "value", "axisLabel": {"formatter": "{value}%"}},
+            "xAxis": {
+                "type": "value",
+                "min": 0,
+                # 100% always in view, so a low completion does not look like a full bar
+                "max": max(100, math.ceil(max(float(r["completion"]) for r in shown) * 10) * 10),
+                "axisLabel": {"formatter": "{value}%"},
+            },
             "yAxis": {"type": "category", "data": [r["metric"] for r in shown]},
             "series": [
                 {

@@ -203,7 +203,12 @@ class AnalysisFilterForm(forms.Form):
 
 
 class PerformanceFilterForm(AnalysisFilterForm):
-    group_by = forms.ChoiceField(label=_("分析维度"), choices=Dimension.choices, required=False)
+    # the salesperson first: the analysis's default, and what an unset select shows
+    group_by = forms.ChoiceField(
+        label=_("分析维度"),
+        choices=sorted(Dimension.choices, key=lambda c: c[0] != Dimension.OWNER),
+        required=False,
+    )
     metric = forms.ChoiceField(
         label=_("指标"),
         required=False,
@@ -294,5 +299,13 @@ class TeamTableForm(forms.Form):
     day = forms.DateField(label=_("所在日期"), required=False, widget=DateInput())
 
     def period(self) -> tuple[str, datetime.date]:
+        """The chosen kind and a day of the period; by default the last finished week or month
+        (the reports that are due or overdue now)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        return data.get("kind") or ReportKind.WEEKLY, data.get("day") or timezone.localdate()
+        kind = data.get("kind") or ReportKind.WEEKLY
+        if data.get("day"):
+            return kind, data["day"]
+        today = timezone.localdate()
+        if kind == ReportKind.WEEKLY:
+            return kind, today - datetime.timedelta(days=7)
+        return kind, today.replace(day=1) - datetime.timedelta(days=1)
