@@ -266,12 +266,13 @@ def seed_training(ctx, today: datetime.date) -> None:
 
 
 def seed_interviews(ctx, today: datetime.date) -> None:
-    interviewer = ctx.users.get("director") or ctx.users.get("manager.east")
-    if interviewer is None:
-        return
+    director = ctx.users.get("director")
     for index, (key, role, themes, pain, suggestion) in enumerate(INTERVIEWS):
         person = ctx.users.get(key)
-        if person is None:
+        # the region's manager interviews their people; the director the managers and others
+        region = key.split(".")[1] if key.startswith(("rep.", "assistant.")) else ""
+        interviewer = ctx.users.get(f"manager.{region}") or director
+        if person is None or interviewer is None:
             continue
         name = str(person)
         if ProcessInterview.objects.filter(interviewee=name, pain_points=pain).exists():

@@ -416,7 +416,15 @@ class InterviewTheme(models.Model):
         return self.name
 
 
-@scope.register(object_type="interview")
+def _interview_extra(user, action):
+    # Interviews of people in the user's department (and below), whoever conducted them.
+    department = getattr(user, "department", None)
+    if action != "view" or department is None:
+        return Q(pk__in=[])
+    return Q(department__path__startswith=department.path)
+
+
+@scope.register(object_type="interview", extra=_interview_extra)
 class ProcessInterview(models.Model):
     interviewee = models.CharField(_("受访人"), max_length=50)
     interviewee_user = _user_fk(

@@ -90,10 +90,22 @@ def test_manager_sees_the_department_director_the_company(org, records):
     assert titles(selectors.plan_list(user=manager), "title") == {"华东季度规划", "上海组规划"}
     assert titles(selectors.meeting_list(user=manager), "topic") == {"华东复盘", "华东经理会"}
     assert titles(selectors.interview_list(user=manager), "interviewee") == {"张三"}
+    # an interview of someone in the manager's department, conducted by the director
+    services.interview_create(
+        actor=org["director"],
+        data={
+            "interviewee": "王五",
+            "role": "销售代表",
+            "pain_points": "x",
+            "department": org["shanghai"],
+        },
+    )
+    assert titles(selectors.interview_list(user=manager), "interviewee") == {"张三", "王五"}
+    assert titles(selectors.interview_list(user=org["manager2"]), "interviewee") == {"李四"}
     director = org["director"]
     assert selectors.plan_list(user=director).count() == 3
     assert selectors.meeting_list(user=director).count() == 3
-    assert selectors.interview_list(user=director).count() == 2
+    assert selectors.interview_list(user=director).count() == 3
 
 
 def test_out_of_scope_is_404(client, org, records):
