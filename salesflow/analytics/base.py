@@ -69,11 +69,25 @@ def owned(qs, params: Params, owner_field: str = "owner"):
     return qs
 
 
+def in_scope(model, user, owner_field: str = "owner"):
+    """Rows of ``model`` the user may view *and* whose owner is within the user's data scope:
+    analyses count a rep's own, a manager's team's, a director's company's records. The extra
+    visibility some lists grant (collaborators, the unassigned-lead pool, leads one entered for
+    someone else) does not add to anyone's figures."""
+    from salesflow.core.scope import owner_ids_for, spec_for
+
+    qs = model.objects.restrict(user, "view")
+    ids = owner_ids_for(user, spec_for(model).object_type, "view")
+    if ids is not None:
+        qs = qs.filter(**{f"{owner_field}__in": sorted(ids)})
+    return qs
+
+
 def opportunities(user, params: Params):
     """Opportunities the user may view, filtered by template and team."""
     from salesflow.pipeline.models import Opportunity
 
-    qs = owned(Opportunity.objects.restrict(user, "view"), params)
+    qs = owned(in_scope(Opportunity, user), params)
     template_id = int_param(params, "template")
     if template_id is not None:
         qs = qs.filter(template_version__template_id=template_id)
@@ -90,13 +104,13 @@ def stage_events(user, params: Params):
 def leads(user, params: Params):
     from salesflow.leads.models import Lead
 
-    return owned(Lead.objects.restrict(user, "view"), params)
+    return owned(in_scope(Lead, user), params)
 
 
 def followups(user, params: Params):
     from salesflow.activities.models import FollowUp
 
-    return owned(FollowUp.objects.restrict(user, "view"), params)
+    return owned(in_scope(FollowUp, user), params)
 
 
 def template_choices() -> list[tuple[str, str]]:

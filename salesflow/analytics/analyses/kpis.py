@@ -107,7 +107,7 @@ def churn(user, params: Params) -> dict:
     now = timezone.now()
     matured_before = now - timezone.timedelta(days=window_days)
     since_first = base.DaysBetween("lost_at", "first_deal_at")
-    customers = base.owned(Customer.objects.restrict(user, "view"), params).filter(
+    customers = base.owned(base.in_scope(Customer, user), params).filter(
         first_deal_at__gte=start, first_deal_at__lt=end, first_deal_at__lte=matured_before
     )
     row = customers.annotate(days_to_lost=since_first).aggregate(
@@ -126,7 +126,7 @@ def repurchase(user, params: Params) -> dict:
 
     _start, end = base.period(params)
     orders = (
-        base.owned(Order.objects.restrict(user, "view"), params)
+        base.owned(base.in_scope(Order, user), params)
         .filter(order_date__lte=end)
         .exclude(status=OrderStatus.CANCELLED)
     )
@@ -545,7 +545,7 @@ def compute_cac(user, params: Params) -> Result:
     )
     channel = Lead.all_objects.filter(pk=OuterRef("source_lead_id")).values("source_id")[:1]
     customers = (
-        base.owned(Customer.objects.restrict(user, "view"), params)
+        base.owned(base.in_scope(Customer, user), params)
         .filter(first_deal_at__gte=start, first_deal_at__lt=end)
         .annotate(channel=Subquery(channel), revenue=Coalesce(Subquery(revenue), ZERO))
         .values("channel")

@@ -134,8 +134,8 @@ def make_leads(owner, count, day, **fields):
     source = fields.pop("source", None) or LeadSource.objects.order_by("id").first()
     rows = [
         Lead(
-            company_name=f"线索公司{owner.pk}-{i}-{day}",
-            name_key=f"lead-{owner.pk}-{i}-{day}",
+            company_name=f"线索公司{owner.pk if owner else 0}-{i}-{day}",
+            name_key=f"lead-{owner.pk if owner else 0}-{i}-{day}",
             contact_name="张三",
             source=source,
             acquired_at=at(day, 9),
