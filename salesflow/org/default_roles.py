@@ -224,6 +224,23 @@ ROLES = [
 ]
 
 
+#: The handbook and knowledge base (手册与知识库) is company-wide content: every sales role (and
+#: the product experts who help in the solution stage) reads all of it; managers, directors and
+#: administrators write it.
+KNOWLEDGE_RIGHTS = {
+    "sales_rep": "v@company",
+    "sales_assistant": "v@company",
+    "key_account_manager": "v@company",
+    "product_expert": "v@company",
+    "sales_manager": "vac@company",
+    "sales_director": "vacd",
+    "admin": "vacd",
+}
+for _spec in ROLES:
+    if _spec["code"] in KNOWLEDGE_RIGHTS:
+        _spec["rights"]["knowledge"] = KNOWLEDGE_RIGHTS[_spec["code"]]
+
+
 def expand(rights: dict[str, str]) -> list[tuple[str, list[str], str]]:
     """``{"lead": "vac@own"}`` → ``[("lead", ["view", "add", "change"], "own")]``."""
     rows = []

@@ -31,7 +31,7 @@ from salesflow.core.views import require_right
 from salesflow.core.widgets import use_fast_widgets
 from salesflow.customers.models import Contact
 
-from . import selectors, services
+from . import selectors, services, stage_panels
 from .forms import (
     AssignForm,
     BackForm,
@@ -655,6 +655,7 @@ def _render_detail(request, opp: Opportunity, *, bound=None, open_panel="", stat
         "can_skip": opp.customer.grade == "A",
         "can_see_customer": is_in_scope(user, opp.customer, "view"),
         "content_type_id": ContentType.objects.get_for_model(Opportunity).pk,
+        "stage_panels": stage_panels.render(request, opp, current),
     }
     return render(request, "pipeline/detail.html", context, status=status)
 

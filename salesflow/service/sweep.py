@@ -78,3 +78,36 @@ def complaint_sla_sweep(now: datetime.datetime | None = None) -> int:
                             )
                     first = False
     return sent
+
+
+#: A plan's owner is told this many days before its 12 months end.
+RENEWAL_NOTICE = datetime.timedelta(days=14)
+
+
+def plan_renewal_reminders(today: datetime.date | None = None) -> int:
+    """Tell each plan's owner, once per plan period, that the plan ends within two weeks (or
+    has ended in the last month) and should be generated again from the customer's current
+    tier. Returns the reminders sent."""
+    from .models import MaintenancePlan
+
+    today = today or timezone.localdate()
+    sent = 0
+    plans = (
+        MaintenancePlan.objects.filter(
+            period_end__lte=today + RENEWAL_NOTICE,
+            period_end__gte=today - datetime.timedelta(days=30),
+            owner__is_active=True,
+        )
+        .select_related("customer", "owner")
+        .order_by("pk")
+    )
+    for plan in plans:
+        key = f"maintenance.plan_end:{plan.pk}:{plan.period_end.isoformat()}"
+        title = _("维护计划即将到期：%(c)s") % {"c": plan.customer.name}
+        body = _("计划期间至 %(end)s，请按客户当前等级重新生成。") % {
+            "end": plan.period_end.isoformat()
+        }
+        url = reverse("service:plan_detail", args=[plan.customer_id])
+        if remind_once(key, plan.owner, "maintenance.plan", title, body, url) is not None:
+            sent += 1
+    return sent

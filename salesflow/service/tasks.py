@@ -14,3 +14,12 @@ def complaint_sla_sweep() -> int:
     from .sweep import complaint_sla_sweep as sweep
 
     return sweep()
+
+
+@periodic("service.plan_renewal_reminders", at=datetime.time(8, 40))
+@task()
+def plan_renewal_reminders() -> int:
+    """Daily: owners of maintenance plans ending within two weeks are told once to renew."""
+    from .sweep import plan_renewal_reminders as remind
+
+    return remind()

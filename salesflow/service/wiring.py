@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 NOTIFY_KINDS = {
     "complaint.assigned": _("分配给我的投诉"),
     "complaint.sla": _("投诉处理超时"),
+    "maintenance.plan": _("维护计划到期"),
 }
 
 

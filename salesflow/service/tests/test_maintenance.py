@@ -174,3 +174,15 @@ def test_survey_below_threshold_opens_an_improvement_task(people, set_setting):
     assert raised.improvement_task is not None
     with pytest.raises(ValidationError):
         services.satisfaction_survey_record(actor=people["cs"], customer_id=customer.pk, score=101)
+
+
+def test_owner_is_told_once_before_the_plan_ends(people):
+    from salesflow.activities.models import Notification
+    from salesflow.service.sweep import plan_renewal_reminders
+
+    customer = make_customer(people["rep"], purchases_12m=Decimal("50000"))
+    plan = services.maintenance_plan_generate(actor=people["rep"], customer_id=customer.pk)
+    assert plan_renewal_reminders(plan.period_end - datetime.timedelta(days=30)) == 0
+    assert plan_renewal_reminders(plan.period_end - datetime.timedelta(days=10)) == 1
+    assert plan_renewal_reminders(plan.period_end - datetime.timedelta(days=9)) == 0
+    assert Notification.objects.filter(user=people["rep"], kind="maintenance.plan").count() == 1
