@@ -13,7 +13,6 @@ from .models import (
     ADDITIVE_METRICS,
     Level,
     PerformanceNote,
-    ReportKind,
     SalesReport,
     Target,
 )
@@ -161,11 +160,3 @@ def team_reports(*, user, kind: str, period_start: datetime.date):
         )
     }
     return [(person, reports.get(person.pk)) for person in people]
-
-
-def reports_due(*, user, now) -> QuerySet[SalesReport]:
-    """The user's own unsubmitted reports, soonest due first."""
-    return SalesReport.objects.filter(owner=user, status="draft").order_by("due_at")
-
-
-KIND_CHOICES = ReportKind.choices
