@@ -166,3 +166,34 @@ def test_measures_and_maintenance_pages(client, people, customer):
     # another rep's customer is not found
     other = make_customer(people["other_rep"], name="别家客户")
     assert client.get(reverse("service:plan_detail", args=[other.pk])).status_code == 404
+
+
+def test_administrator_edits_the_complaint_types(client, make_user, people):
+    from salesflow.core.models import AuditEntry
+    from salesflow.service.models import ComplaintType
+
+    _login(client, make_user("admin"))
+    url = reverse("admin:service_complainttype_changelist")
+    assert "交付延迟" in client.get(url).content.decode()
+    response = client.post(
+        reverse("admin:service_complainttype_add"),
+        {"name": "技术文档", "sort_order": "9", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    assert ComplaintType.objects.filter(name="技术文档").exists()
+    assert AuditEntry.objects.filter(action="complainttype.create").exists()
+    _login(client, people["rep"])
+    assert client.get(url).status_code in (302, 403, 404)
+
+
+def test_action_log_list_bounded_queries(client, people, django_assert_max_num_queries):
+    from salesflow.service import services
+
+    for index in range(6):
+        customer = make_customer(people["rep"], name=f"维护客户{index}")
+        services.maintenance_plan_generate(actor=people["rep"], customer_id=customer.pk)
+    _login(client, people["manager"])
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("service:action_list"))
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count >= 6 * 4
