@@ -95,3 +95,24 @@ def test_use_fast_widgets_keeps_the_form_markup():
     for name in slow.fields:
         assert str(fast[name]) == str(slow[name])
     assert _Filters.base_fields["status"].widget.__class__ is forms.Select
+
+
+@pytest.mark.django_db
+def test_model_choices_read_with_one_query(make_user, django_assert_num_queries):
+    from salesflow.core.widgets import use_fast_widgets
+    from salesflow.org.models import User
+
+    for n in range(3):
+        make_user(username=f"rep{n}")
+
+    class OwnerForm(forms.Form):
+        owner = forms.ModelChoiceField(queryset=User.objects.order_by("id"), required=False)
+
+    slow_html = str(OwnerForm({"owner": str(User.objects.last().pk)})["owner"])
+    form = use_fast_widgets(OwnerForm({"owner": str(User.objects.last().pk)}))
+    assert form.is_valid()  # validation reads the chosen row itself
+    assert form.cleaned_data["owner"] == User.objects.last()
+    with django_assert_num_queries(1):  # the choices: one plain query, not a cursor
+        fast_html = str(form["owner"])
+        assert str(form["owner"]) == fast_html  # rendered again: no query
+    assert fast_html == slow_html
