@@ -197,3 +197,20 @@ def test_action_log_list_bounded_queries(client, people, django_assert_max_num_q
         response = client.get(reverse("service:action_list"))
     assert response.status_code == 200
     assert response.context["page"].paginator.count >= 6 * 4
+
+
+def test_home_card_counts_overdue_complaints_in_scope(
+    client, people, customer, other_customer, quality
+):
+    from .conftest import local
+
+    log_complaint(people["cs"], customer, quality, received_at=local(2026, 11, 2, 10))
+    log_complaint(people["cs"], other_customer, quality, received_at=local(2026, 11, 2, 10))
+    log_complaint(people["cs"], customer, quality)  # just in: nothing overdue yet
+    from salesflow.service.wiring import overdue_complaint_cards
+
+    assert overdue_complaint_cards(people["cs"])[0].value == 2
+    assert overdue_complaint_cards(people["rep"])[0].value == 1
+    assert overdue_complaint_cards(people["other_manager"])[0].value == 1
+    body = _login(client, people["rep"]).get("/").content.decode()
+    assert "超时投诉" in body
