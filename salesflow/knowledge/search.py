@@ -4,17 +4,18 @@
 Each item keeps a normalised search column (``search_text``: NFKC — full-width letters and
 digits become half-width — lower case, whitespace collapsed). A query is split on whitespace;
 every term must occur in the column (``LIKE '%term%'``, which needs no word segmentation and so
-works for Chinese). When no item holds every term, the Chinese terms are cut into overlapping
-two-character pieces (bigrams) and an item matching at least half of them is a hit — so
-“价格异议” also finds “客户对价格有异议”. Hits are ranked in Python (title hits weigh more
-than body hits) and shown with a highlighted snippet.
+works for Chinese). A term of three or more Chinese characters also matches through its
+overlapping two-character pieces (bigrams) when at least half of them occur — so “决策人引荐”
+finds “请您引荐一下……决策人”. Hits are ranked in Python: literal matches before bigram
+matches, then by a score where title hits weigh more than body hits; each is shown with a
+highlighted snippet.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Q
 from django.utils.html import escape
@@ -45,14 +46,16 @@ def query_terms(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
-def bigrams(terms: list[str]) -> list[str]:
+def term_bigrams(term: str) -> list[str]:
+    """The overlapping two-character pieces of a term's Chinese characters, for terms of three
+    or more of them (shorter ones must match literally)."""
+    chars = "".join(_CJK.findall(term))
+    if len(chars) < 3:
+        return []
     pieces: list[str] = []
-    for term in terms:
-        chars = "".join(_CJK.findall(term))
-        for i in range(len(chars) - 1):
-            piece = chars[i : i + 2]
-            if piece not in pieces:
-                pieces.append(piece)
+    for i in range(len(chars) - 1):
+        if chars[i : i + 2] not in pieces:
+            pieces.append(chars[i : i + 2])
     return pieces[:MAX_BIGRAMS]
 
 
@@ -63,53 +66,60 @@ class Hit:
     title: str
     score: float
     snippet: SafeString
-    fields: list = field(default_factory=list)
+    literal: int = 0  # how many terms matched literally (ranked before fuzzy matches)
+    url: str = ""
+    kind_label: str = ""
 
 
-def _all_terms(terms: list[str]) -> Q:
-    q = Q()
-    for term in terms:
-        q &= Q(search_text__contains=term)
-    return q
+def _condition(plans) -> Q:
+    condition = Q()
+    for term, pieces in plans:
+        either = Q(search_text__contains=term)
+        for piece in pieces:
+            either |= Q(search_text__contains=piece)
+        condition &= either
+    return condition
 
 
-def _any_terms(terms: list[str]) -> Q:
-    q = Q()
-    for term in terms:
-        q |= Q(search_text__contains=term)
-    return q
+def _match(plans, text: str, title: str):
+    """(literal term count, score, marked strings) or None when a term is not matched: a term
+    matches literally, or through at least half (and at least two) of its bigrams."""
+    literal, score, marks = 0, 0.0, []
+    for term, pieces in plans:
+        if term in text:
+            literal += 1
+            score += TITLE_WEIGHT * title.count(term) + text.count(term)
+            marks.append(term)
+            continue
+        found = [p for p in pieces if p in text]
+        if len(found) < 2 or len(found) * 2 < len(pieces):
+            return None
+        share = len(found) / len(pieces)
+        score += share * sum(TITLE_WEIGHT * title.count(p) + text.count(p) for p in found) / 2
+        marks.extend(found)
+    return literal, score, marks
 
 
 def search(sources, query: str, limit: int = 50) -> list[Hit]:
     """Ranked hits over ``sources``: ``[(kind, queryset, title_of, body_fields_of)]`` — each
-    queryset already restricted to what the reader may see."""
+    queryset already restricted to what the reader may see. Every term must match."""
     terms = query_terms(query)
     if not terms:
         return []
-    hits = _collect(sources, terms, _all_terms(terms), min_share=1.0)
-    if not hits:
-        pieces = bigrams(terms)
-        if len(pieces) >= 2:
-            hits = _collect(sources, pieces, _any_terms(pieces), min_share=0.5)
-    hits.sort(key=lambda h: (-h.score, h.title))
-    return hits[:limit]
-
-
-def _collect(sources, terms, condition, *, min_share) -> list[Hit]:
+    plans = [(term, term_bigrams(term)) for term in terms]
+    condition = _condition(plans)
     hits = []
     for kind, queryset, title_of, bodies_of in sources:
         for obj in queryset.filter(condition)[:CANDIDATES_PER_KIND]:
-            text = obj.search_text
-            matched = [t for t in terms if t in text]
-            if len(matched) < len(terms) * min_share:
-                continue
             title = title_of(obj)
-            title_norm = normalise(title)
-            score = sum(TITLE_WEIGHT * title_norm.count(t) + text.count(t) for t in matched) * (
-                len(matched) / len(terms)
-            )
-            hits.append(Hit(kind, obj, title, score, snippet(" ".join(bodies_of(obj)), matched)))
-    return hits
+            found = _match(plans, obj.search_text, normalise(title))
+            if found is None:
+                continue
+            literal, score, marks = found
+            body = " ".join(bodies_of(obj))
+            hits.append(Hit(kind, obj, title, score, snippet(body, marks), literal))
+    hits.sort(key=lambda h: (-h.literal, -h.score, h.title))
+    return hits[:limit]
 
 
 def snippet(text: str, terms: list[str]) -> SafeString:
