@@ -4,8 +4,11 @@ interview summary by theme."""
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -681,4 +684,22 @@ def interview_themes(request):
         request.user,
         analyses.Params(date_from=args.get("date_from"), date_to=args.get("date_to")),
     )
-    return render(request, "planning/interview_themes.html", {"form": form, "result": result})
+    can_export = has_right(request.user, "interview", "export")
+    if request.GET.get("format") in ("xlsx", "csv"):
+        if not can_export:
+            raise Http404
+        return export_response(
+            user=request.user,
+            queryset=result.rows,
+            columns=[(label, itemgetter(key)) for key, label in result.columns],
+            fmt=_fmt(request),
+            filename=_("流程访谈主题汇总"),
+            object_type="interview",
+            personal_data=False,
+            filters={k: str(v) for k, v in args.items()},
+        )
+    return render(
+        request,
+        "planning/interview_themes.html",
+        {"form": form, "result": result, "can_export": can_export},
+    )

@@ -92,3 +92,14 @@ def test_editing_an_interview_replaces_its_themes(org):
     )
     i.refresh_from_db()
     assert [t.name for t in i.themes.all()] == ["报表重复"] and i.role == "销售经理"
+
+
+def test_theme_summary_export(client, org):
+    add(org["manager"], "甲", ["审批慢"], '=HYPERLINK("x")', "建议")
+    client.force_login(org["manager"])
+    response = client.get("/planning/interviews/themes/?format=csv")
+    body = response.content.decode("utf-8-sig")
+    assert response.status_code == 200 and "审批慢" in body
+    assert "'=HYPERLINK" in body  # formula neutralised
+    client.force_login(org["rep"])
+    assert client.get("/planning/interviews/themes/?format=csv").status_code == 404
