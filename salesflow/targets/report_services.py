@@ -217,9 +217,10 @@ def draft_figures(report: SalesReport) -> dict:
 # --- writes -----------------------------------------------------------------------------------
 
 
-def report_draft(*, owner, kind: str, day: datetime.date) -> SalesReport:
+def report_draft(*, owner, kind: str, day: datetime.date, refresh: bool = True) -> SalesReport:
     """The owner's report of the period containing ``day``: created if missing; the figures of
-    a draft are refreshed from the data (a submitted report keeps what was submitted)."""
+    a draft are refreshed from the data (a submitted report keeps what was submitted; with
+    ``refresh=False`` they are left for the submission, which drafts them anyway)."""
     start, end = period_of(kind, day)
     report = SalesReport.objects.filter(owner=owner, kind=kind, period_start=start).first()
     if report is None:
@@ -234,7 +235,7 @@ def report_draft(*, owner, kind: str, day: datetime.date) -> SalesReport:
                 )
         except IntegrityError:  # drafted at the same moment by another worker
             report = SalesReport.objects.get(owner=owner, kind=kind, period_start=start)
-    if report.status == ReportStatus.DRAFT:
+    if refresh and report.status == ReportStatus.DRAFT:
         report.figures = draft_figures(report)
         report.drafted_at = timezone.now()
         report.save(update_fields=["figures", "drafted_at", "updated_at"])
