@@ -226,11 +226,19 @@ def script_detail(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@require_right("knowledge")
-def script_edit(request, pk=None):
+@require_right("knowledge", "add")
+def script_create(request):
+    return _script_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@require_right("knowledge", "change")
+def script_edit(request, pk):
+    return _script_form(request, selectors.item_get(user=request.user, kind=Kind.SCRIPT, pk=pk))
+
+
+def _script_form(request, script):
     user = request.user
-    script = selectors.item_get(user=user, kind=Kind.SCRIPT, pk=pk) if pk else None
-    _require(user, "change" if script else "add")
     if request.method == "POST":
         form = ScriptForm(request.POST)
         if form.is_valid():
@@ -303,11 +311,19 @@ def case_detail(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-@require_right("knowledge")
-def case_edit(request, pk=None):
+@require_right("knowledge", "add")
+def case_create(request):
+    return _case_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+@require_right("knowledge", "change")
+def case_edit(request, pk):
+    return _case_form(request, selectors.item_get(user=request.user, kind=Kind.CASE, pk=pk))
+
+
+def _case_form(request, case):
     user = request.user
-    case = selectors.item_get(user=user, kind=Kind.CASE, pk=pk) if pk else None
-    _require(user, "change" if case else "add")
     current = case.opportunity_id if case else None
     if request.method == "POST":
         form = CaseForm(request.POST, user=user, current_opportunity_id=current)
