@@ -77,6 +77,7 @@ class PlanForm(_Dates):
             "resources_materials",
             "budget",
             "expected_effect",
+            "review_every_days",
             "manual_reach",
             "manual_revenue",
         ]

@@ -123,6 +123,12 @@ class StrategyPlan(models.Model):
         _("预算（元）"), default=Decimal(0), validators=[MinValueValidator(Decimal(0))], **MONEY
     )
     expected_effect = models.TextField(_("预期效果"), blank=True)
+    review_every_days = models.PositiveSmallIntegerField(
+        _("回顾周期（天）"),
+        default=30,
+        validators=[MinValueValidator(7), MaxValueValidator(180)],
+        help_text=_("执行中的规划到期未回顾时提醒负责人（从开始日期或上次回顾起算）。"),
+    )
     # typed figures, used only where the system holds no data for the plan's scope
     manual_reach = models.PositiveIntegerField(
         _("触达人数（手工）"),

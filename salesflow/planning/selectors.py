@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,6 +97,33 @@ def plan_milestones(plan: StrategyPlan) -> list[PlanMilestone]:
 
 def plan_reviews(plan: StrategyPlan) -> list[PlanReview]:
     return list(plan.reviews.select_related("author"))
+
+
+def next_review_on(plan: StrategyPlan, last_review: datetime.date | None = None) -> datetime.date:
+    """The day the next periodic review is due: the last review (else the start) plus the
+    plan's review interval."""
+    if last_review is None:
+        last_review = (
+            plan.reviews.order_by("-reviewed_on").values_list("reviewed_on", flat=True).first()
+        )
+    start = max(filter(None, [last_review, plan.period_start]))
+    return start + datetime.timedelta(days=plan.review_every_days)
+
+
+def plans_due_for_review(today: datetime.date) -> list[tuple[StrategyPlan, datetime.date]]:
+    """Active plans running today whose next review is due (for the reminder job)."""
+    plans = (
+        StrategyPlan.objects.filter(status="active", period_start__lte=today, period_end__gte=today)
+        .select_related("owner")
+        .annotate(last_review=Max("reviews__reviewed_on"))
+        .order_by("id")
+    )
+    due = []
+    for plan in plans:
+        day = next_review_on(plan, plan.last_review)
+        if day <= today:
+            due.append((plan, day))
+    return due
 
 
 def meeting_list(*, user, filters: dict | None = None) -> QuerySet[ReviewMeeting]:

@@ -52,6 +52,7 @@ PLAN_FIELDS = [
     "resources_materials",
     "budget",
     "expected_effect",
+    "review_every_days",
     "manual_reach",
     "manual_revenue",
 ]

@@ -235,11 +235,14 @@ def plan_edit(request, pk):
 
 def _plan_context(request, plan) -> dict:
     milestones = selectors.plan_milestones(plan)
+    next_review = selectors.next_review_on(plan)
     return {
         "plan": plan,
         "metrics": selectors.plan_metrics(plan),
         "milestones": [(m, *selectors.action_status(m)) for m in milestones],
         "reviews": selectors.plan_reviews(plan),
+        "next_review": next_review,
+        "review_overdue": plan.status == "active" and next_review <= timezone.localdate(),
         "can_change": is_in_scope(request.user, plan, "change"),
     }
 

@@ -151,3 +151,29 @@ def test_a_plan_cannot_be_handed_to_someone_outside_the_scope(org):
     with pytest.raises(ValidationError):
         plan_for(org, owner=org["rep2"])
     assert plan_for(org, owner=org["rep"]).owner == org["rep"]
+
+
+def test_periodic_review_reminder_once_per_due_day(org):
+    from salesflow.activities.models import Notification
+    from salesflow.planning import tasks
+
+    start = datetime.date(2026, 9, 1)
+    plan = plan_for(
+        org,
+        period_start=start,
+        period_end=datetime.date(2026, 12, 31),
+        review_every_days=30,
+    )
+    assert selectors.next_review_on(plan) == datetime.date(2026, 10, 1)
+    assert tasks.review_reminders(datetime.date(2026, 9, 30)) == 0
+    assert tasks.review_reminders(datetime.date(2026, 10, 1)) == 1
+    assert tasks.review_reminders(datetime.date(2026, 10, 2)) == 0  # already reminded
+    note = Notification.objects.get(user=org["manager"], kind="plan.review_due")
+    assert plan.title in note.title and note.url == plan.get_absolute_url()
+    # a review moves the next due day on by the interval
+    services.plan_review_add(actor=org["manager"], plan_id=plan.pk, notes="进展正常")
+    review_day = plan.reviews.get().reviewed_on
+    assert selectors.next_review_on(plan) == review_day + datetime.timedelta(days=30)
+    # closed plans and plans outside their period are not reminded
+    services.plan_update(actor=org["manager"], plan_id=plan.pk, data={"status": "closed"})
+    assert tasks.review_reminders(datetime.date(2026, 12, 30)) == 0

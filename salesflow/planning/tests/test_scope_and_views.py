@@ -231,6 +231,7 @@ def test_pages_forms_exports_and_prints(client, org, records):
             "period_end": "2027-02-28",
             "status": "active",
             "goal": "新品订单 20 单",
+            "review_every_days": "30",
             "goal_metric": "order_count",
             "goal_value": "20",
             "budget": "50000",
