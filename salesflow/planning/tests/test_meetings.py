@@ -171,3 +171,35 @@ def test_a_rep_cannot_add_actions_to_a_meeting(org):
             owner=org["rep"],
             due_date=timezone.localdate(),
         )
+
+
+def test_home_card_counts_open_and_overdue_action_items(org, client):
+    from salesflow.planning.wiring import _open_actions_card
+
+    m = meeting(org, "复盘", timezone.localdate() - datetime.timedelta(days=3))
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    late = services.meeting_action_add(
+        actor=org["manager"], meeting_id=m.pk, what="逾期的事", owner=org["rep"], due_date=yesterday
+    )
+    services.meeting_action_add(
+        actor=org["manager"],
+        meeting_id=m.pk,
+        what="进行中的事",
+        owner=org["rep_b"],
+        due_date=timezone.localdate() + datetime.timedelta(days=3),
+    )
+    done = services.meeting_action_add(
+        actor=org["manager"],
+        meeting_id=m.pk,
+        what="完成的事",
+        owner=org["rep"],
+        due_date=yesterday,
+    )
+    task_services.task_complete(actor=org["rep"], task_id=done.task_id)
+    (card,) = _open_actions_card(org["manager"])
+    assert card.value == 2 and "1" in str(card.hint) and card.tone == "danger"
+    assert _open_actions_card(org["rep2"])[0].value == 0  # another team's meeting
+    task_services.task_complete(actor=org["rep"], task_id=late.task_id)
+    assert _open_actions_card(org["manager"])[0].tone == "primary"
+    client.force_login(org["rep"])
+    assert "复盘行动事项未完成" in client.get("/").content.decode()
