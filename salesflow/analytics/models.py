@@ -118,3 +118,35 @@ class ChannelCost(models.Model):
     @property
     def total(self) -> Decimal:
         return self.marketing_cost + self.sales_cost
+
+
+@scope.register(object_type="opportunity")
+class OpenPipelineSummary(models.Model):
+    """The open pipeline per owner, template version and stage, rebuilt by the worker (job
+    ``analytics.pipeline_summary``) so that pipeline totals read a few hundred rows instead of
+    every open opportunity. Read only while fresh (setting ``analytics.summary_max_age_minutes``);
+    otherwise the analyses read the opportunities themselves."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    template_version = models.ForeignKey(
+        "pipeline.TemplateVersion", on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.ForeignKey("pipeline.Stage", on_delete=models.CASCADE, related_name="+")
+    opportunities = models.PositiveIntegerField(default=0)
+    amount = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal(0))
+    weighted = models.DecimalField(max_digits=20, decimal_places=2, default=Decimal(0))
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    objects = scope.ScopedManager()
+
+    class Meta:
+        verbose_name = _("进行中管道汇总")
+        verbose_name_plural = _("进行中管道汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "template_version", "stage"], name="uniq_pipeline_summary"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id}/{self.stage_id}: {self.opportunities}"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 def connect() -> None:
     from salesflow.core import navigation
 
-    from . import analyses, base  # noqa: F401  (registers the analyses and the DB functions)
+    from . import analyses, base, tasks  # noqa: F401  (analyses, DB functions, periodic job)
 
     navigation.register(
         navigation.NavEntry(_("分析"), "analytics:dashboard", "bi-graph-up", "report", order=80)

@@ -567,6 +567,19 @@ _DEFS = [
             "逗号分隔；won 表示最后一个阶段到赢单。未列出的阶段不设目标。"
         ),
     ),
+    SettingDef(
+        "analytics.summary_max_age_minutes",
+        "int",
+        15,
+        _("管道汇总表有效时间（分钟）"),
+        "reports",
+        _(
+            "后台任务每 5 分钟重建一次进行中管道汇总；汇总不超过此分钟数时，管道汇总分析读取汇总表，"
+            "否则直接统计商机。设为 0 则始终直接统计。"
+        ),
+        min_value=0,
+        max_value=1440,
+    ),
     # calendar and security
     SettingDef(
         "calendar.work_hours",
