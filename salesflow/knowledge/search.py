@@ -1,5 +1,5 @@
 """Full-text search over handbook pages, scripts and cases, the same on SQLite and PostgreSQL
-(docs/decisions/0007-knowledge-search-cjk.md).
+(docs/decisions/0008-knowledge-search-and-versions.md).
 
 Each item keeps a normalised search column (``search_text``: NFKC — full-width letters and
 digits become half-width — lower case, whitespace collapsed). A query is split on whitespace;
