@@ -217,7 +217,9 @@ def draft_figures(report: SalesReport) -> dict:
 # --- writes -----------------------------------------------------------------------------------
 
 
-def report_draft(*, owner, kind: str, day: datetime.date, refresh: bool = True) -> SalesReport:
+def report_draft(
+    *, owner, kind: str, day: datetime.date, refresh: bool = True, now=None
+) -> SalesReport:
     """The owner's report of the period containing ``day``: created if missing; the figures of
     a draft are refreshed from the data (a submitted report keeps what was submitted; with
     ``refresh=False`` they are left for the submission, which drafts them anyway)."""
@@ -232,6 +234,7 @@ def report_draft(*, owner, kind: str, day: datetime.date, refresh: bool = True) 
                     period_start=start,
                     period_end=end,
                     due_at=due_at(kind, start),
+                    created_at=now or timezone.now(),
                 )
         except IntegrityError:  # drafted at the same moment by another worker
             report = SalesReport.objects.get(owner=owner, kind=kind, period_start=start)
@@ -349,7 +352,7 @@ def sweep(now: datetime.datetime | None = None) -> dict:
     writers = list(report_writers().select_related("manager"))
     for person in writers:
         for kind, day in periods:
-            report_draft(owner=person, kind=kind, day=day)
+            report_draft(owner=person, kind=kind, day=day, now=now)
             counts["drafted"] += 1
     window = datetime.timedelta(hours=float(get_setting("report.remind_before_hours")))
     drafts = SalesReport.objects.filter(
@@ -368,6 +371,10 @@ def sweep(now: datetime.datetime | None = None) -> dict:
                 url=url,
             )
             counts["reminded"] += sent is not None
+            continue
+        if report.created_at >= report.due_at:
+            # drafted only after its due time (the module or the person is new): listed as
+            # overdue in the team table, but nobody is chased for a report they never had
             continue
         title = _("%(who)s 的%(kind)s（%(period)s）已逾期未提交（截止 %(due)s）") % {
             **label,
