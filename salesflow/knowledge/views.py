@@ -83,7 +83,6 @@ def index(request):
             "coverage": coverage,
             "recent_cases": cases,
             "script_count": selectors.script_list(user=user).count(),
-            "tool_count": len(tooltemplates.available()),
             **_rights(user),
         },
     )
