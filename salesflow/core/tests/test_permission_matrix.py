@@ -24,6 +24,10 @@ OPEN_TO_ALL = {
     "activities:preferences",
     # personal API tokens (each user manages only their own)
     "api_tokens",
+    # data import: lists only what the user may import (each entity checks its own add right),
+    # their own import history and the profiles of those entities
+    "imports:index",
+    "imports:profiles",
 }
 # Pages that need path arguments are covered by their own tests (scope, history, settings).
 # The REST API ("api-1") answers 401/403/404 in JSON, not the login redirect: its operations
