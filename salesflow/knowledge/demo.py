@@ -162,7 +162,7 @@ CASES = [
         "result": "小单上线三个月后签下年度框架协议。",
         "lessons": "低意向线索不放弃，按频率培育；用小单降低客户的决策风险。",
         "tags": "培育 试用 框架协议",
-        "owner_slot": None,  # a deal outside 华东: rep.east sees the text only
+        "owner_slot": None,  # a 华南 deal (else any outside 华东): rep.east sees the text only
     },
 ]
 
@@ -230,7 +230,10 @@ def _seed_cases(ctx, author) -> None:
         if spec["owner_slot"]:
             candidates = won.filter(owner=ctx.users.get(spec["owner_slot"], rep))
         else:
-            candidates = won.exclude(owner_id__in=east_ids)
+            south_ids = [u.pk for key, u in ctx.users.items() if key.startswith("rep.south")]
+            candidates = won.filter(owner_id__in=south_ids)
+            if not candidates.exists():
+                candidates = won.exclude(owner_id__in=east_ids)
         opp = candidates.order_by("-amount", "id").first()
         if opp is None:
             continue
