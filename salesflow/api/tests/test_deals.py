@@ -726,3 +726,20 @@ def test_list_queries_do_not_grow_with_the_rows(people, catalog, api_as):
     three = {url: count_queries(director, url) for url in urls}
     assert three == one
     assert len(director.get("/api/v1/receipts").json()["items"]) == 3
+
+
+def test_an_action_replayed_with_its_key_runs_once(people, api_as):
+    rep = people["rep"]
+    opportunity = make_opportunity(rep, make_customer(rep))
+    contract = services.contract_create(actor=rep, data={}, opportunity_id=opportunity.pk)
+    approve_contract(people, contract)
+    api = api_as(rep)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    url = f"/api/v1/contracts/{contract.pk}/sign"
+    first = api.post(url, {"signed_on": str(TODAY())}, key)
+    again = api.post(url, {"signed_on": str(TODAY())}, key)
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert DealEvent.objects.filter(contract=contract, kind="contract.sign").count() == 1
+    fresh = api.post(url, {"signed_on": str(TODAY())}, {"Idempotency-Key": str(uuid.uuid4())})
+    assert fresh.status_code == 409  # a new key runs it again: already signed
