@@ -57,6 +57,7 @@ OBJECT_TYPES: dict[str, str] = {
     "maintenance": _("客户维护"),
     "target": _("销售目标"),
     "report": _("报表与分析"),
+    "knowledge": _("手册与知识库"),
     "org.user": _("用户"),
     "org.department": _("部门"),
     "org.role": _("角色与权限"),

@@ -126,3 +126,22 @@ def test_script_list_filters_and_pages(client, people, b2b):
     assert "共 12 条" in html
     html = client.get(reverse("knowledge:scripts"), {"stage": "-"}).content.decode()
     assert "共 12 条" in html
+
+
+def test_default_rights_and_the_migration_for_older_databases(people):
+    import importlib
+
+    from django.apps import apps
+
+    from salesflow.org.models import RolePermission
+    from salesflow.org.rights import OBJECT_TYPES
+
+    assert "knowledge" in OBJECT_TYPES  # administrators can grant it on the roles page
+    rows = {r.role.code: r for r in RolePermission.objects.filter(object_type="knowledge")}
+    assert set(rows["sales_rep"].actions) == {"view"} and rows["sales_rep"].data_scope == "company"
+    assert {"view", "add", "change"} <= set(rows["sales_manager"].actions)
+    assert "marketing" not in rows and "finance" not in rows
+    RolePermission.objects.filter(object_type="knowledge").delete()
+    migration = importlib.import_module("salesflow.knowledge.migrations.0002_default_rights")
+    migration.load(apps, None)
+    assert RolePermission.objects.filter(object_type="knowledge").count() == len(rows)
