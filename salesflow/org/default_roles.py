@@ -233,8 +233,8 @@ KNOWLEDGE_RIGHTS = {
     "key_account_manager": "v@company",
     "product_expert": "v@company",
     "sales_manager": "vac@company",
-    "sales_director": "vacd",
-    "admin": "vacd",
+    "sales_director": "vac",
+    "admin": "vac",
 }
 for _spec in ROLES:
     if _spec["code"] in KNOWLEDGE_RIGHTS:
