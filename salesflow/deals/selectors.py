@@ -35,9 +35,12 @@ def _text(filters: dict, key: str) -> str:
 
 
 def _apply_common(qs: QuerySet, filters: dict, *, search_fields, date_field=None) -> QuerySet:
+    """Owner, customer, search, date range and amount range — each only where the model has
+    the field (a filter a list does not offer is ignored, never a server error)."""
+    fields = {f.attname for f in qs.model._meta.concrete_fields}
     for key in ("owner_id", "customer_id"):
         value = filters.get(key)
-        if value not in (None, ""):
+        if value not in (None, "") and key in fields:
             qs = qs.filter(**{key: value})
     if search := _text(filters, "q"):
         query = Q()
@@ -51,7 +54,7 @@ def _apply_common(qs: QuerySet, filters: dict, *, search_fields, date_field=None
                 qs = qs.filter(**{f"{date_field}__{lookup}": value})
     for key, lookup in (("min_amount", "amount__gte"), ("max_amount", "amount__lte")):
         value = filters.get(key)
-        if value not in (None, ""):
+        if value not in (None, "") and "amount" in fields:
             with contextlib.suppress(InvalidOperation, ValueError):
                 qs = qs.filter(**{lookup: Decimal(str(value))})
     return qs

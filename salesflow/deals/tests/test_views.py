@@ -296,3 +296,11 @@ def test_product_pages(client, people, catalog, make_user):
     assert client.get(reverse("deals:product_create")).status_code == 404
     page = client.get(reverse("deals:product_list")).content.decode()
     assert "21000.00" not in page  # reps do not see standard costs in the catalog
+
+
+def test_list_filters_a_list_does_not_offer_are_ignored(people):
+    from salesflow.deals import selectors
+
+    rep = people["rep"]
+    assert list(selectors.quote_list(user=rep, filters={"min_amount": "10"})) == []
+    assert list(selectors.receipt_list(user=rep, filters={"owner_id": rep.pk})) == []
