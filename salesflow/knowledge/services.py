@@ -43,7 +43,10 @@ def snapshot(obj) -> dict:
     return {name: getattr(obj, name) for name in FIELDS[obj.KIND]}
 
 
-def _text(value) -> str:
+def _value(name: str, value):
+    """Text fields stripped (None → ""), foreign keys as an id or None."""
+    if name.endswith("_id"):
+        return value or None
     return (value or "").strip() if isinstance(value, str) or value is None else value
 
 
@@ -133,7 +136,7 @@ def _save(*, actor, obj, data: dict, note: str, restored_from: int | None = None
     before = None if is_new else snapshot(obj)
     for name in FIELDS[kind]:
         if name in data:
-            setattr(obj, name, _text(data[name]))
+            setattr(obj, name, _value(name, data[name]))
     _validate(actor, obj)
     after = snapshot(obj)
     if before is not None and before == after:

@@ -145,3 +145,25 @@ def test_default_rights_and_the_migration_for_older_databases(people):
     migration = importlib.import_module("salesflow.knowledge.migrations.0002_default_rights")
     migration.load(apps, None)
     assert RolePermission.objects.filter(object_type="knowledge").count() == len(rows)
+
+
+def test_a_general_script_has_no_template(client, people):
+    client.force_login(people["manager"])
+    response = client.post(
+        reverse("knowledge:script_create"),
+        {
+            "title": "请求转介绍",
+            "script": "您身边……",
+            "stage_name": "",
+            "template": "",
+            "note": "新建",
+        },
+    )
+    assert response.status_code == 302
+    script = SalesScript.objects.get()
+    assert script.template_id is None and script.stage_name == ""
+    from salesflow.knowledge.models import Revision
+
+    assert Revision.objects.get(object_id=script.pk, kind="script").data["template_id"] is None
+    html = client.get(reverse("knowledge:script", args=[script.pk])).content.decode()
+    assert "所有流程" in html and "通用（不限阶段）" in html
