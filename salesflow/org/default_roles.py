@@ -33,6 +33,9 @@ BUSINESS = (
     "report",
 )
 
+#: Planning and coaching: strategy plans, review meetings, training, process interviews.
+PLANNING = ("plan", "meeting", "training", "interview")
+
 ROLES = [
     {
         "code": "sales_rep",
@@ -58,6 +61,10 @@ ROLES = [
             # write and submit their own weekly/monthly reports
             "report": "vac",
             "product": "v@company",
+            # plans of their team, meetings they attended, training they took part in
+            "plan": "v",
+            "meeting": "v",
+            "training": "v",
         },
     },
     {
@@ -74,6 +81,9 @@ ROLES = [
             "task": "vac",
             "complaint": "va",
             "product": "v@company",
+            "plan": "v",
+            "meeting": "v",
+            "training": "v",
         },
     },
     {
@@ -102,6 +112,11 @@ ROLES = [
             # approve: review the team's reports (comments) and record variance reasons
             "report": "vacep",
             "product": "v@company",
+            # plans, review meetings, training and process interviews of their department
+            "plan": "vacde@department_tree",
+            "meeting": "vacde@department_tree",
+            "training": "vacde@department_tree",
+            "interview": "vacde@department_tree",
         },
     },
     {
@@ -118,6 +133,7 @@ ROLES = [
             "org.department": "v",
             "core.setting": "v",
             "core.audit": "v",
+            **dict.fromkeys(PLANNING, "vacde"),
         },
     },
     {
@@ -143,6 +159,10 @@ ROLES = [
             # write and submit their own weekly/monthly reports
             "report": "vac",
             "product": "v@company",
+            # plans of their team, meetings they attended, training they took part in
+            "plan": "v",
+            "meeting": "v",
+            "training": "v",
         },
     },
     {
@@ -219,6 +239,7 @@ ROLES = [
             "core.calendar": "vacd",
             "core.audit": "ve",
             "core.recycle": "vc",
+            **dict.fromkeys(PLANNING, "vacd"),
         },
     },
 ]
