@@ -69,7 +69,14 @@ class ScriptForm(forms.Form):
 
 
 class OpportunityChoiceField(forms.ModelChoiceField):
+    """Won opportunities by name, customer and closing day — except the one a case already
+    links when the editor's scope does not reach it (kept, but not described)."""
+
+    visible_ids: set = set()
+
     def label_from_instance(self, obj):
+        if obj.pk not in self.visible_ids:
+            return str(_("原关联的商机（不在您的数据范围内）"))
         closed = obj.closed_at.strftime("%Y-%m-%d") if obj.closed_at else ""
         return f"{obj.name} · {obj.customer.name} · {closed}"
 
@@ -94,8 +101,11 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, user, current_opportunity_id=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["opportunity"].queryset = selectors.won_opportunities(
-            user=user, include_id=current_opportunity_id
+        visible = selectors.won_opportunity_ids(user=user)
+        field = self.fields["opportunity"]
+        field.visible_ids = set(visible)
+        field.queryset = selectors.opportunities_by_ids(
+            [*visible, current_opportunity_id] if current_opportunity_id else visible
         )
 
     def service_data(self) -> dict:

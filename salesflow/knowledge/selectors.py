@@ -129,14 +129,15 @@ def case_deals(*, user, cases) -> dict[int, CaseDeal]:
     return deals
 
 
-def won_opportunities(*, user, include_id: int | None = None, limit: int = 200) -> QuerySet:
-    """Won opportunities the user sees, latest first (the case form's choices)."""
+def won_opportunity_ids(*, user, limit: int = 200) -> list[int]:
+    """Ids of the won opportunities the user sees, latest first (the case form's choices)."""
     qs = Opportunity.objects.restrict(user, "view").filter(status="won")
-    ids = list(qs.order_by("-closed_at", "-id").values_list("pk", flat=True)[:limit])
-    if include_id:
-        ids.append(include_id)
+    return list(qs.order_by("-closed_at", "-id").values_list("pk", flat=True)[:limit])
+
+
+def opportunities_by_ids(ids) -> QuerySet:
     return (
-        Opportunity.objects.filter(pk__in=ids)
+        Opportunity.objects.filter(pk__in=list(ids))
         .select_related("customer")
         .order_by("-closed_at", "-id")
     )

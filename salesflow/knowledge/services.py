@@ -87,7 +87,7 @@ def _search_text(obj) -> str:
     )
 
 
-def _validate(actor, obj) -> None:
+def _validate(actor, obj, before: dict | None) -> None:
     errors = {}
     if obj.KIND == Kind.PAGE:
         if not obj.what_to_do:
@@ -106,21 +106,21 @@ def _validate(actor, obj) -> None:
             errors["title"] = _("请填写标题。")
         if not obj.summary:
             errors["summary"] = _("请填写摘要。")
-        errors.update(_case_opportunity_errors(actor, obj))
+        relinked = before is None or before["opportunity_id"] != obj.opportunity_id
+        errors.update(_case_opportunity_errors(actor, obj, check_scope=relinked))
     if errors:
         raise ValidationError(errors)
 
 
-def _case_opportunity_errors(actor, case: BestCase) -> dict:
-    """A case links a won opportunity that the writer can see (no linking by a guessed id)."""
+def _case_opportunity_errors(actor, case: BestCase, *, check_scope: bool) -> dict:
+    """A case links a won opportunity; a new link must be one the writer can see (no linking
+    by a guessed id), while editing the text of a case keeps its link whoever edits it."""
     if not case.opportunity_id:
         return {"opportunity": _("请选择一个赢单商机。")}
-    opp = (
-        Opportunity.objects.restrict(actor, "view")
-        .filter(pk=case.opportunity_id)
-        .only("status")
-        .first()
+    opportunities = (
+        Opportunity.objects.restrict(actor, "view") if check_scope else Opportunity.objects
     )
+    opp = opportunities.filter(pk=case.opportunity_id).only("status").first()
     if opp is None:
         return {"opportunity": _("商机不存在或不在您的数据范围内。")}
     if opp.status != OpportunityStatus.WON:
@@ -137,7 +137,7 @@ def _save(*, actor, obj, data: dict, note: str, restored_from: int | None = None
     for name in FIELDS[kind]:
         if name in data:
             setattr(obj, name, _value(name, data[name]))
-    _validate(actor, obj)
+    _validate(actor, obj, before)
     after = snapshot(obj)
     if before is not None and before == after:
         raise ValidationError(_("内容与当前版本相同，没有需要保存的修改。"))

@@ -95,3 +95,27 @@ def test_case_form_offers_the_writers_won_opportunities(client, people, wins_wit
         reverse("knowledge:case_create"), {**CASE, "opportunity": mine.pk, "note": "新建"}
     )
     assert response.status_code == 302
+
+
+def test_editing_text_keeps_a_link_outside_the_editors_scope(client, people, wins_without_contract):
+    north = won_opportunity(people["other_rep"], name="北区赢单", amount="880000")
+    case = save_case(people["director"], north)
+    manager = people["manager"]
+    # the East manager improves the text; the link to the North deal stays and is not shown
+    client.force_login(manager)
+    url = reverse("knowledge:case_edit", args=[case.pk])
+    html = client.get(url).content.decode()
+    assert "原关联的商机（不在您的数据范围内）" in html
+    assert "北区赢单" not in html and north.customer.name not in html
+    response = client.post(
+        url, {**CASE, "lessons": "先试焊再报价。", "opportunity": north.pk, "note": "补充经验"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.version == 2 and case.opportunity_id == north.pk
+    # but moving the link to another deal outside the scope is refused
+    other = won_opportunity(people["other_rep"], name="北区又一单")
+    with pytest.raises(ValidationError):
+        services.case_save(
+            actor=manager, case_id=case.pk, data={"opportunity_id": other.pk}, note="改关联"
+        )
