@@ -354,3 +354,15 @@ def test_every_planning_page_and_right_in_the_nav(client, org):
     client.force_login(org["rep"])
     html = client.get(reverse("planning:index")).content.decode()
     assert reverse("planning:plans") in html and reverse("planning:interviews") not in html
+
+
+def test_planning_types_are_in_the_rights_catalogue(org):
+    from salesflow.org.models import RolePermission
+    from salesflow.org.rights import OBJECT_TYPES
+
+    for object_type in ("plan", "meeting", "training", "interview"):
+        assert object_type in OBJECT_TYPES
+        rows = RolePermission.objects.filter(object_type=object_type)
+        assert rows.exists(), object_type
+        for row in rows:
+            row.full_clean()  # an administrator can edit the row on the roles page
