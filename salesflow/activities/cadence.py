@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,29 +67,48 @@ def _customer_rules(customer: Customer, now: datetime.datetime) -> list[tuple[st
     if lifecycle == Lifecycle.LOST:
         return []
     rules = []
+    team = _owner_team(customer)
+
+    def setting(key):
+        return get_setting(key, team=team, at=now)
+
     if customer.grade in GRADE_KEYS:
-        rules.append((_grade_label(customer.grade), get_setting(GRADE_KEYS[customer.grade])))
+        rules.append((_grade_label(customer.grade), setting(GRADE_KEYS[customer.grade])))
     if lifecycle == Lifecycle.NEW:
         first_deal = timezone.localtime(customer.first_deal_at)
         if now < add_months(first_deal, 1):
-            rules.append((_("新客户（成交当月）"), get_setting("cadence.new_customer_first_month")))
+            rules.append((_("新客户（成交当月）"), setting("cadence.new_customer_first_month")))
         else:
-            rules.append((_("新客户"), get_setting("cadence.new_customer")))
+            rules.append((_("新客户"), setting("cadence.new_customer")))
     elif lifecycle == Lifecycle.OLD:
-        rules.append((_("老客户"), get_setting("cadence.old_customer")))
+        rules.append((_("老客户"), setting("cadence.old_customer")))
     else:  # a prospect: the intent of the lead it came from still applies
         intent = _source_intent(customer)
         if intent in INTENT_KEYS:
-            rules.append((_intent_label(intent), get_setting(INTENT_KEYS[intent])))
+            rules.append((_intent_label(intent), setting(INTENT_KEYS[intent])))
     return rules
 
 
-def _lead_rules(lead: Lead) -> list[tuple[str, str]]:
+def _lead_rules(lead: Lead, now: datetime.datetime) -> list[tuple[str, str]]:
     # A lead's A/B/C class is a scorecard class (its SLA is the first contact), not the
     # customer value grade; its cadence is its intent.
     if lead.status not in OPEN_STATUSES or lead.intent not in INTENT_KEYS:
         return []
-    return [(_intent_label(lead.intent), get_setting(INTENT_KEYS[lead.intent]))]
+    rule = get_setting(INTENT_KEYS[lead.intent], team=_owner_team(lead), at=now)
+    return [(_intent_label(lead.intent), rule)]
+
+
+def _owner_team(obj: Customer | Lead) -> int | None:
+    """The owner's department, whose rules apply (a pilot's, else the company's). Bulk
+    callers annotate ``owner_team_id``; otherwise one small read."""
+    value = getattr(obj, "owner_team_id", _UNSET)
+    if value is not _UNSET:
+        return value
+    if obj.owner_id is None:
+        return None
+    from salesflow.org.models import User
+
+    return User.objects.filter(pk=obj.owner_id).values_list("department_id", flat=True).first()
 
 
 def applicable_rules(obj: Customer | Lead, now: datetime.datetime | None = None):
@@ -99,7 +118,7 @@ def applicable_rules(obj: Customer | Lead, now: datetime.datetime | None = None)
     if isinstance(obj, Customer):
         return _customer_rules(obj, now)
     if isinstance(obj, Lead):
-        return _lead_rules(obj)
+        return _lead_rules(obj, now)
     raise TypeError(f"no cadence for {type(obj).__name__}")
 
 
@@ -166,7 +185,9 @@ def recompute_all(now: datetime.datetime | None = None, chunk_size: int = 1000) 
     now = now or timezone.now()
     changed = 0
     intents = Lead.all_objects.filter(pk=OuterRef("source_lead_id")).values("intent")[:1]
-    customers = Customer.all_objects.annotate(source_intent=Subquery(intents)).order_by("pk")
+    customers = Customer.all_objects.annotate(
+        source_intent=Subquery(intents), owner_team_id=F("owner__department_id")
+    ).order_by("pk")
     for customer in customers.iterator(chunk_size=chunk_size):
         changed += _store(Customer, customer, now)
     stale_leads = Lead.all_objects.exclude(status__in=OPEN_STATUSES).filter(
@@ -175,6 +196,7 @@ def recompute_all(now: datetime.datetime | None = None, chunk_size: int = 1000) 
     changed += stale_leads.update(next_followup_due_at=None)
     for lead in (
         Lead.all_objects.filter(status__in=OPEN_STATUSES)
+        .annotate(owner_team_id=F("owner__department_id"))
         .order_by("pk")
         .iterator(chunk_size=chunk_size)
     ):

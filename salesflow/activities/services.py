@@ -85,9 +85,13 @@ def _different_department(a: User, b: User) -> bool:
 # --- rules -----------------------------------------------------------------------------------
 
 
-def entry_sla_met(communicated_at: datetime.datetime, entered_at: datetime.datetime) -> bool:
-    """Entered within ``followup.entry_sla`` (default 2h) of the communication."""
-    return entered_at <= deadline(communicated_at, get_setting("followup.entry_sla"))
+def entry_sla_met(
+    communicated_at: datetime.datetime, entered_at: datetime.datetime, team=None
+) -> bool:
+    """Entered within ``followup.entry_sla`` (default 2h) of the communication; ``team`` is the
+    owner's department (a pilot may set its own rule)."""
+    rule = get_setting("followup.entry_sla", team=team, at=communicated_at)
+    return entered_at <= deadline(communicated_at, rule)
 
 
 def required_fields() -> list[str]:
@@ -356,7 +360,11 @@ def followup_record(
                     value = (value or "").strip()
                 setattr(followup, name, value)
         _validate_followup(followup, now)
-        followup.entry_sla_met = entry_sla_met(followup.communicated_at, followup.entered_at)
+        followup.entry_sla_met = entry_sla_met(
+            followup.communicated_at,
+            followup.entered_at,
+            team=followup.owner.department_id if followup.owner_id else None,
+        )
         followup.is_complete = is_complete(followup, len(attachments))
         followup.save()
         for upload in attachments:

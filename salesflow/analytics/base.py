@@ -61,11 +61,32 @@ def team_path(params: Params) -> str | None:
     return path or "/nonexistent/"
 
 
+def team_paths(params: Params, key: str) -> list[str] | None:
+    """Several departments (``teams`` / ``exclude_teams`` = comma-separated department ids, as
+    a pilot report compares its teams with the others): their subtrees' paths, or None."""
+    raw = params.extra.get(key)
+    if raw in (None, ""):
+        return None
+    ids = [int(part) for part in str(raw).split(",") if part.strip().isdigit()]
+    from salesflow.org.models import Department
+
+    return list(Department.objects.filter(pk__in=ids).values_list("path", flat=True))
+
+
 def owned(qs, params: Params, owner_field: str = "owner"):
-    """Apply the team filter to a queryset of owned rows."""
+    """Apply the team filters to a queryset of owned rows."""
+    field = f"{owner_field}__department__path__startswith"
     path = team_path(params)
     if path is not None:
-        qs = qs.filter(**{f"{owner_field}__department__path__startswith": path})
+        qs = qs.filter(**{field: path})
+    include = team_paths(params, "teams")
+    if include is not None:
+        q = models.Q(pk__in=[])
+        for team in include:
+            q |= models.Q(**{field: team})
+        qs = qs.filter(q)
+    for team in team_paths(params, "exclude_teams") or ():
+        qs = qs.exclude(**{field: team})
     return qs
 
 

@@ -392,7 +392,9 @@ _DEFS = [
         True,
         _("投诉时限只计工作时间"),
         "service",
-        _("开启时，以小时计的投诉时限只计工作日的工作时间：周五晚上收到的投诉从下一个工作日上班起算。"),
+        _(
+            "开启时，以小时计的投诉时限只计工作日的工作时间：周五晚上收到的投诉从下一个工作日上班起算。"
+        ),
     ),
     SettingDef("service.key_response_sla", "rule", "4h", _("重点客户问题响应时限"), "service"),
     *(
@@ -415,7 +417,12 @@ _DEFS = [
         )
     ),
     SettingDef(
-        "service.vip_goal_referrals", "int", 2, _("VIP客户年转介绍目标（个）"), "service", min_value=0
+        "service.vip_goal_referrals",
+        "int",
+        2,
+        _("VIP客户年转介绍目标（个）"),
+        "service",
+        min_value=0,
     ),
     *(
         SettingDef(
@@ -659,9 +666,51 @@ def get_definition(key: str) -> SettingDef:
         raise KeyError(f"unknown setting {key!r}") from None
 
 
-def get_setting(key: str):
-    """The current typed value of ``key`` (read from the database, memoised per request/job)."""
+#: Override providers: ``provider(key, team, at) -> raw value | None``. A provider answers for
+#: a team (a Department or its id, sub-departments included) at a moment; the first non-None
+#: answer wins and is parsed by the setting's own definition. Process pilots register one.
+#: Answers are memoised per (key, team, local date) for the request or job, so a provider's
+#: answer must not change within a day (pilot periods are whole days).
+_override_providers: list = []
+_NO_OVERRIDE = object()
+
+
+def register_override_provider(provider) -> None:
+    if provider not in _override_providers:
+        _override_providers.append(provider)
+
+
+def _override(definition: SettingDef, team, at):
+    from django.utils import timezone
+
+    team_id = getattr(team, "pk", team)
+    if team_id is None:
+        return _NO_OVERRIDE
+    at = at or timezone.now()
+    memo = request_cache().setdefault("setting_overrides", {})
+    memo_key = (definition.key, team_id, timezone.localdate(at))
+    if memo_key not in memo:
+        value = _NO_OVERRIDE
+        for provider in _override_providers:
+            raw = provider(definition.key, team, at)
+            if raw is not None:
+                value = definition.parse(raw)
+                break
+        memo[memo_key] = value
+    return memo[memo_key]
+
+
+def get_setting(key: str, *, team=None, at=None):
+    """The typed value of ``key`` (read from the database, memoised per request/job).
+
+    With ``team`` (a Department or its id), the value that applies to that team at ``at``
+    (default now): a registered override (a running pilot) first, else the company value.
+    Without ``team`` the company value."""
     definition = get_definition(key)
+    if team is not None and _override_providers:
+        value = _override(definition, team, at)
+        if value is not _NO_OVERRIDE:
+            return value
     cache = request_cache().setdefault("settings", {})
     if key in cache:
         return cache[key]
@@ -675,3 +724,4 @@ def get_setting(key: str):
 
 def forget_cached_settings() -> None:
     request_cache().pop("settings", None)
+    request_cache().pop("setting_overrides", None)

@@ -21,19 +21,21 @@ class EntrySla:
     met: bool
 
 
-def entry_sla(acquired_at: datetime.datetime, entered_at: datetime.datetime) -> EntrySla:
-    """Entered within 24h (setting) of acquisition."""
-    due = deadline(acquired_at, get_setting("lead.entry_sla"))
+def entry_sla(acquired_at: datetime.datetime, entered_at: datetime.datetime, team=None) -> EntrySla:
+    """Entered within 24h (setting) of acquisition. ``team``: the owner's department (a pilot
+    may set its own rule)."""
+    due = deadline(acquired_at, get_setting("lead.entry_sla", team=team, at=acquired_at))
     return EntrySla(due, entered_at <= due)
 
 
-def screening_due(entered_at: datetime.datetime) -> datetime.datetime:
-    return deadline(entered_at, get_setting("lead.screening_sla"))
+def screening_due(entered_at: datetime.datetime, team=None) -> datetime.datetime:
+    return deadline(entered_at, get_setting("lead.screening_sla", team=team, at=entered_at))
 
 
-def first_contact_due(graded_at: datetime.datetime) -> datetime.datetime:
-    """A-class leads: first contact within 24h (setting) of grading."""
-    return deadline(graded_at, get_setting("lead.a_first_contact_sla"))
+def first_contact_due(graded_at: datetime.datetime, team=None) -> datetime.datetime:
+    """A-class leads: first contact within 24h (setting) of grading; ``team`` is the owner's
+    department (a pilot may shorten it, e.g. 12h)."""
+    return deadline(graded_at, get_setting("lead.a_first_contact_sla", team=team, at=graded_at))
 
 
 def needs_band(total: int) -> str:
@@ -79,14 +81,15 @@ def conclusion_text(band: str, power: str) -> str:
     }
 
 
-def intent_cadence(intent: str) -> str:
+def intent_cadence(intent: str, team=None) -> str:
     """Follow-up frequency of an intent grade: high weekly, medium two-weekly, low monthly."""
     return get_setting(
         {
             Intent.HIGH: "cadence.intent_high",
             Intent.MEDIUM: "cadence.intent_medium",
             Intent.LOW: "cadence.intent_low",
-        }[intent]
+        }[intent],
+        team=team,
     )
 
 

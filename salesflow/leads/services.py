@@ -50,6 +50,13 @@ def _user(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
+def _owner_team(lead: Lead) -> int | None:
+    """The owner's department: the team whose rules (a pilot's, else the company's) apply."""
+    if lead.owner_id is None:
+        return None
+    return User.objects.filter(pk=lead.owner_id).values_list("department_id", flat=True).first()
+
+
 def _set_keys(lead: Lead) -> None:
     lead.name_key = normalize_company_name(lead.company_name)
     lead.phone_key = normalize_phone(lead.phone)
@@ -122,7 +129,9 @@ def lead_register(
         if matches:
             raise DuplicateFound(matches)
     with transaction.atomic():
-        lead.screening_due_at = rules.screening_due(lead.entered_at)
+        lead.screening_due_at = rules.screening_due(
+            lead.entered_at, team=owner.department_id if owner is not None else None
+        )
         lead.save()
         audit(actor=actor, action="lead.create", obj=lead, after=snapshot(lead))
         if owner is not None:
@@ -219,7 +228,7 @@ def lead_screen(*, actor, lead_id: int, answers: dict[int, int], intent: str) ->
         if first_grading:
             lead.graded_at = now
         if grade == LeadGrade.A and lead.first_contact_at is None:
-            lead.first_contact_due_at = rules.first_contact_due(now)
+            lead.first_contact_due_at = rules.first_contact_due(now, team=_owner_team(lead))
         elif grade != LeadGrade.A:
             lead.first_contact_due_at = None
         if lead.status == LeadStatus.NEW:

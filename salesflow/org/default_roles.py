@@ -262,6 +262,20 @@ for _spec in ROLES:
         _spec["rights"]["knowledge"] = KNOWLEDGE_RIGHTS[_spec["code"]]
 
 
+#: Process pilots (流程试点): directors and administrators run them and decide; managers and the
+#: pilot teams' members see the pilots of their teams (the model's team rule) and give feedback.
+PILOT_RIGHTS = {
+    "sales_rep": "v",
+    "key_account_manager": "v",
+    "sales_manager": "v",
+    "sales_director": "vacp",
+    "admin": "vacp",
+}
+for _spec in ROLES:
+    if _spec["code"] in PILOT_RIGHTS:
+        _spec["rights"]["pilot"] = PILOT_RIGHTS[_spec["code"]]
+
+
 def expand(rights: dict[str, str]) -> list[tuple[str, list[str], str]]:
     """``{"lead": "vac@own"}`` → ``[("lead", ["view", "add", "change"], "own")]``."""
     rows = []

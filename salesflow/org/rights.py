@@ -58,6 +58,7 @@ OBJECT_TYPES: dict[str, str] = {
     "target": _("销售目标"),
     "report": _("报表与分析"),
     "knowledge": _("手册与知识库"),
+    "pilot": _("流程试点"),
     "plan": _("销售策略规划"),
     "meeting": _("复盘会议"),
     "training": _("培训"),

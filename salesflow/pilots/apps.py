@@ -6,3 +6,8 @@ class PilotsConfig(AppConfig):
     name = "salesflow.pilots"
     label = "pilots"
     verbose_name = _("流程试点")
+
+    def ready(self) -> None:
+        from . import wiring
+
+        wiring.connect()

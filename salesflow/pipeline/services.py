@@ -51,6 +51,17 @@ def win_blockers(opportunity) -> list[str]:
     return [str(message) for blocker in _win_blockers if (message := blocker(opportunity))]
 
 
+# Which version a new opportunity of a team starts on, when not the template's current one (a
+# process pilot). Each is ``(template, team_id, at) -> TemplateVersion | None``; a version of
+# another template is ignored.
+_version_providers: list = []
+
+
+def register_version_provider(provider) -> None:
+    if provider not in _version_providers:
+        _version_providers.append(provider)
+
+
 class GateNotMet(DomainError):
     """Required outputs of the current stage are missing."""
 
@@ -123,11 +134,21 @@ def _enter(opp: Opportunity, stage: Stage, now: datetime.datetime) -> None:
 # --- create / update ------------------------------------------------------------------------------
 
 
-def default_version(template_id: int | None = None) -> TemplateVersion:
+def default_version(
+    template_id: int | None = None, *, team=None, at: datetime.datetime | None = None
+) -> TemplateVersion:
+    """The version a new opportunity starts on: the template's current one, or for ``team``
+    (a department or its id) the version a running pilot gives it at ``at``."""
     templates = ProcessTemplate.objects.filter(is_active=True)
     template = templates.filter(pk=template_id).first() if template_id else templates.first()
     if template is None:
         raise ValidationError({"template": _("请选择一个启用的流程模板。")})
+    team_id = getattr(team, "pk", team)
+    if team_id is not None:
+        for provider in _version_providers:
+            version = provider(template, team_id, at or timezone.now())
+            if version is not None and version.template_id == template.pk:
+                return version
     version = template.current_version()
     if version is None:
         raise DomainError(_("流程模板“%(name)s”没有当前版本。") % {"name": template.name})
@@ -162,7 +183,7 @@ def opportunity_create(
             reachable is not None and owner.pk not in reachable
         ):
             raise ValidationError({"owner": _("只能把商机分配给自己数据范围内的人员。")})
-    version = default_version(template_id)
+    version = default_version(template_id, team=owner.department_id, at=now)
     stages = list(version.stages.order_by("order"))
     first = next((s for s in stages if not s.covered_by_lead), stages[0])
     opp = Opportunity(
@@ -679,9 +700,13 @@ def opportunity_delete(*, actor, opportunity_id: int) -> None:
 # --- templates: editing creates a new version ----------------------------------------------------
 
 
-def template_new_version(*, actor, template_id: int, change_note: str) -> TemplateVersion:
+def template_new_version(
+    *, actor, template_id: int, change_note: str, make_current: bool = True
+) -> TemplateVersion:
     """Copy the current version's stages and outputs into a new current version, which the
-    administrator then edits; running opportunities keep the version they started on."""
+    administrator then edits; running opportunities keep the version they started on. With
+    ``make_current=False`` the copy is a draft (e.g. a pilot's version for a few teams) and the
+    current version stays."""
     if not has_right(actor, "org.role", "change"):
         raise NotAllowed(_("没有维护流程模板的权限。"))
     change_note = (change_note or "").strip()
@@ -693,12 +718,12 @@ def template_new_version(*, actor, template_id: int, change_note: str) -> Templa
         number = (
             template.versions.order_by("-number").values_list("number", flat=True).first() or 0
         ) + 1
-        if current is not None:
+        if current is not None and make_current:
             TemplateVersion.objects.filter(pk=current.pk).update(is_current=False)
         version = TemplateVersion.objects.create(
             template=template,
             number=number,
-            is_current=True,
+            is_current=make_current,
             change_note=change_note,
             created_by=_user(actor),
         )
@@ -720,6 +745,32 @@ def template_new_version(*, actor, template_id: int, change_note: str) -> Templa
             obj=template,
             after={"version": number},
             message=change_note,
+        )
+    return version
+
+
+def template_version_make_current(*, actor, version_id: int, reason: str) -> TemplateVersion:
+    """Make a version (e.g. a pilot's) its template's current one: new opportunities start on
+    it; running opportunities keep theirs."""
+    if not has_right(actor, "org.role", "change"):
+        raise NotAllowed(_("没有维护流程模板的权限。"))
+    with transaction.atomic():
+        version = TemplateVersion.objects.select_for_update().get(pk=version_id)
+        previous = version.template.current_version()
+        if previous is not None and previous.pk == version.pk:
+            return version
+        TemplateVersion.objects.filter(template_id=version.template_id, is_current=True).update(
+            is_current=False
+        )
+        TemplateVersion.objects.filter(pk=version.pk).update(is_current=True)
+        version.is_current = True
+        audit(
+            actor=actor,
+            action="template.make_current",
+            obj=version.template,
+            before={"version": previous.number if previous else None},
+            after={"version": version.number},
+            message=reason,
         )
     return version
 

@@ -1,0 +1,33 @@
+"""In databases whose roles were created before the pilots module (new databases get them from
+``org.default_roles``): the rights on process pilots. Only missing rows are added; an
+administrator's changes are kept."""
+
+from django.db import migrations
+
+
+def load(apps, schema_editor):
+    from salesflow.org.default_roles import ROLES, expand
+
+    Role = apps.get_model("org", "Role")
+    RolePermission = apps.get_model("org", "RolePermission")
+    for spec in ROLES:
+        role = Role.objects.filter(code=spec["code"]).first()
+        if role is None:
+            continue
+        for object_type, actions, scope in expand(spec["rights"]):
+            if object_type != "pilot":
+                continue
+            RolePermission.objects.get_or_create(
+                role=role,
+                object_type=object_type,
+                defaults={"actions": actions, "data_scope": scope},
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("pilots", "0001_initial"),
+        ("org", "0003_rolepermission_free_object_type"),
+    ]
+
+    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
