@@ -29,15 +29,16 @@ class PilotStatus(models.TextChoices):
 
 
 def _team_links(user):
-    """Pilot ids of the user's team: a pilot team that contains the user's department or lies
-    below it."""
+    """Pilots of the user's team: a pilot team that contains the user's department; for users
+    who see more than their own records (managers) also a pilot team below it."""
     department = getattr(user, "department", None)
     if department is None:
         return Q(pk__in=[])
     ancestors = [int(part) for part in department.path.strip("/").split("/") if part.isdigit()]
-    links = Pilot.teams.through.objects.filter(
-        Q(department__path__startswith=department.path) | Q(department_id__in=ancestors)
-    )
+    teams = Q(department_id__in=ancestors)
+    if scope.scope_for(user, "pilot", "view") not in (None, "own"):
+        teams |= Q(department__path__startswith=department.path)
+    links = Pilot.teams.through.objects.filter(teams)
     return Q(pk__in=links.values("pilot_id"))
 
 
