@@ -218,19 +218,22 @@ def _card_text() -> dict:
     }
 
 
+def _set_urls(opportunities, *names: str) -> None:
+    """``opp.<name>_url`` for each of ``pipeline:<name>``: one ``reverse`` per name for the
+    whole page instead of one per row."""
+    marker = str(CARD_URL_MARKER)
+    patterns = {name: reverse(f"pipeline:{name}", args=[CARD_URL_MARKER]) for name in names}
+    for opp in opportunities:
+        pk = str(opp.pk)
+        for name, pattern in patterns.items():
+            setattr(opp, f"{name}_url", pattern.replace(marker, pk))
+
+
 def _prepare_cards(cards, now) -> list:
     """What each card shows that a template would compute per card: its detail / move /
-    advance links (one ``reverse`` per kind for the whole page) and whether it is overdue."""
-    marker = str(CARD_URL_MARKER)
-    patterns = {
-        name: reverse(f"pipeline:{name}", args=[CARD_URL_MARKER])
-        for name in ("detail", "move", "advance")
-    }
+    advance links and whether it is overdue."""
+    _set_urls(cards, "detail", "move", "advance")
     for card in cards:
-        pk = str(card.pk)
-        card.detail_url = patterns["detail"].replace(marker, pk)
-        card.move_url = patterns["move"].replace(marker, pk)
-        card.advance_url = patterns["advance"].replace(marker, pk)
         card.overdue = bool(card.stage_due_at and card.stage_due_at < now)
     return cards
 
@@ -376,6 +379,7 @@ def opportunity_list(request):
     page = selectors.opportunity_page(
         user=user, filters=filters, number=request.GET.get("page"), per_page=PAGE_SIZE
     )
+    _set_urls(page.object_list, "detail")
     return render(
         request,
         "pipeline/list.html",

@@ -20,9 +20,9 @@ LIST_QUERIES = 15
 @pytest.mark.parametrize("rows", [2, 40])
 def test_list_reads_a_fixed_number_of_queries(
     client,
-    team,
+    team,  # noqa: F811 — the fixture imported above
     rows,
-    django_assert_max_num_queries,  # noqa: F811
+    django_assert_max_num_queries,
 ):
     for index in range(rows):
         make_lead(

@@ -23,14 +23,15 @@ LIST = 11
 @pytest.mark.parametrize("cards", [1, 30])
 def test_board_column_and_list_query_budgets(
     client,
-    people,
+    people,  # noqa: F811 — the fixture imported above
     cards,
-    django_assert_max_num_queries,  # noqa: F811
+    django_assert_max_num_queries,
 ):
     rep = people["rep"]
     customer = customer_for(rep)
-    for n in range(cards):
-        new_opp(rep, customer=customer, name=f"商机{n}", amount=str(1000 + n))
+    opps = [
+        new_opp(rep, customer=customer, name=f"商机{n}", amount=str(1000 + n)) for n in range(cards)
+    ]
     client.force_login(rep)
     pages = {
         "board": (reverse("pipeline:board"), BOARD, {}),
@@ -46,5 +47,10 @@ def test_board_column_and_list_query_budgets(
     assert html.count("data-opp-id=") == cards
     listing = client.get(reverse("pipeline:list")).content.decode()
     assert listing.count("商机") >= cards
+    for opp in opps:  # row and card links, built once per page
+        detail = reverse("pipeline:detail", args=[opp.pk])
+        assert f'href="{detail}"' in listing and f'href="{detail}"' in html
+        assert reverse("pipeline:move", args=[opp.pk]) in html
+        assert reverse("pipeline:advance", args=[opp.pk]) in html
     if cards > 1:  # newest first, as before the page read its ids separately
         assert listing.index(f"商机{cards - 1}<") < listing.index("商机0<")
