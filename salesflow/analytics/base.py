@@ -74,8 +74,13 @@ def team_paths(params: Params, key: str) -> list[str] | None:
 
 
 def owned(qs, params: Params, owner_field: str = "owner"):
-    """Apply the team filters to a queryset of owned rows."""
+    """Apply the team filters (and the ``owner`` filter, a user id) to a queryset of owned
+    rows."""
     field = f"{owner_field}__department__path__startswith"
+    owner_id = int_param(params, "owner")
+    if owner_id is not None:
+        # one person's rows (an appraisal scorecard computes each KPI per person)
+        qs = qs.filter(**{f"{owner_field}_id": owner_id})
     path = team_path(params)
     if path is not None:
         qs = qs.filter(**{field: path})

@@ -129,6 +129,17 @@ _DEFS = [
         _("A类线索评级后须在此时限内首次联系。试点团队常缩短为 12h。"),
     ),
     SettingDef(
+        "lead.assign_by_process_score",
+        "bool",
+        False,
+        _("按过程得分加权分配线索"),
+        "leads",
+        _(
+            "开启后，分配规则中每位成员的权重再乘以其最近一期已确认考核的过程得分（百分制，"
+            "最低按 10 分计；没有考核记录的按 100 分计）。"
+        ),
+    ),
+    SettingDef(
         "lead.needs_match_high_min", "int", 20, _("需求匹配度“高”下限"), "leads", min_value=0
     ),
     SettingDef(

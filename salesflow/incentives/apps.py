@@ -6,3 +6,8 @@ class IncentivesConfig(AppConfig):
     name = "salesflow.incentives"
     label = "incentives"
     verbose_name = _("考核与激励")
+
+    def ready(self) -> None:
+        from . import wiring
+
+        wiring.connect()

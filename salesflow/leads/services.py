@@ -379,6 +379,16 @@ def matching_rule(lead: Lead) -> AssignmentRule | None:
     return None
 
 
+#: Functions ``fn(members)`` that may change the members' ``weight`` before a rule picks one
+#: (the appraisal module weights reps by their process score when its setting is on).
+_weight_adjusters: list = []
+
+
+def register_weight_adjuster(fn) -> None:
+    if fn not in _weight_adjusters:
+        _weight_adjusters.append(fn)
+
+
 def assign_by_rules(lead: Lead, *, actor=None) -> User | None:
     """Round-robin (optionally weighted by capacity) among the first matching rule's active
     members below the open-lead cap. Returns the new owner, or None (the lead stays
@@ -399,6 +409,8 @@ def assign_by_rules(lead: Lead, *, actor=None) -> User | None:
         if not rule.weighted:
             for member in members:
                 member.weight = 1
+        for adjust in _weight_adjusters:
+            adjust(members)
         chosen = rules.pick_weighted(members)
         for member in members:
             type(member).objects.filter(pk=member.pk).update(current=member.current)

@@ -276,6 +276,22 @@ for _spec in ROLES:
         _spec["rights"]["pilot"] = PILOT_RIGHTS[_spec["code"]]
 
 
+#: Appraisal and incentives (考核与激励): a rep sees only their own scorecard and commission
+#: statement; managers compute, comment and confirm their team's scorecards and submit their
+#: statements; the director approves statements; finance sees and exports statements but has
+#: no right on scorecards (so never their comments). Contests are visible company-wide.
+INCENTIVE_RIGHTS = {
+    "sales_rep": {"scorecard": "v", "commission": "v", "contest": "v@company"},
+    "key_account_manager": {"scorecard": "v", "commission": "v", "contest": "v@company"},
+    "sales_manager": {"scorecard": "vac", "commission": "vace", "contest": "vac@company"},
+    "sales_director": {"scorecard": "vacde", "commission": "vacdep", "contest": "vacd"},
+    "finance": {"commission": "ve"},
+    "admin": {"scorecard": "vacd", "commission": "vacd", "contest": "vacd"},
+}
+for _spec in ROLES:
+    _spec["rights"].update(INCENTIVE_RIGHTS.get(_spec["code"], {}))
+
+
 def expand(rights: dict[str, str]) -> list[tuple[str, list[str], str]]:
     """``{"lead": "vac@own"}`` → ``[("lead", ["view", "add", "change"], "own")]``."""
     rows = []
