@@ -5,14 +5,13 @@ rounded to the cent half-up once per line and once per total. See ``docs/incenti
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from salesflow.analytics.registry import ratio
 from salesflow.core import approvals
 from salesflow.core.audit import audit
 from salesflow.core.errors import DomainError, ValidationError
@@ -40,8 +39,9 @@ KEY_TIERS = (Tier.VIP, Tier.KEY)
 
 
 def tier_multiplier(tiers, completion: Decimal | None) -> Decimal:
-    """The multiplier of the highest tier whose lower bound (in %, inclusive) the completion
-    (a ratio, 0.9999 = 99.99%) reaches. No completion (no target) or no tier: 1."""
+    """The multiplier of the highest tier whose lower bound (in %, inclusive) the exact
+    completion (a ratio, 0.9999 = 99.99%) reaches: with tiers at 80 and 100, 99.99% gets the
+    80 tier and 100% the 100 tier. No completion (no target) or no tier reached: 1."""
     if completion is None:
         return Decimal(1)
     percent = Decimal(completion) * HUNDRED
@@ -167,12 +167,12 @@ def _reversible_lines(plan, person):
 
 
 def completion_for(plan, person, date_from, date_to):
-    """(target, actual, completion ratio rounded to 4 places = 0.01%) of the rep's own target of
-    the plan's base metric (collected payments or sales amount) for the period."""
+    """(target, actual, exact completion ratio) of the rep's own target of the plan's base
+    metric (collected payments or sales amount) for the period; None without a target."""
     metric = "collected" if plan.base == CommissionBase.COLLECTED else "sales_amount"
     target = scorecards.personal_target(person, metric, date_from, date_to)
     actual = scorecards.result_actuals(person, date_from, date_to)[metric]
-    return target, actual, (ratio(actual, target) if target else None)
+    return target, actual, (Decimal(actual) / Decimal(target) if target else None)
 
 
 # --- services -------------------------------------------------------------------------------
@@ -278,7 +278,10 @@ def recompute(statement: CommissionStatement) -> CommissionStatement:
     statement.gross = money(gross)
     statement.target_value = target
     statement.target_actual = actual
-    statement.completion = completion
+    # shown truncated to 0.01% (99.995% shows 99.99%, never a 100% that was not reached)
+    statement.completion = (
+        None if completion is None else completion.quantize(Decimal("0.0001"), ROUND_DOWN)
+    )
     statement.multiplier = multiplier
     statement.capped = capped
     statement.commission = commission
