@@ -19,6 +19,15 @@ from .models import LostReason, OpportunityStatus, ProcessTemplate, ProductLine,
 
 MAX_FORM_AGE = datetime.timedelta(days=1)
 CLOCK_SKEW = datetime.timedelta(minutes=5)
+# The moment an output form is shown travels signed in a hidden field, so the measured fill
+# time (pilot reports) cannot be shortened by editing the page.
+OPENED_AT_SALT = "salesflow.pipeline.output.opened_at"
+
+
+def sign_opened_at(moment: datetime.datetime) -> str:
+    from django.core.signing import Signer
+
+    return Signer(salt=OPENED_AT_SALT).sign(moment.isoformat(timespec="seconds"))
 
 
 def apply_service_error(form: forms.BaseForm, exc: Exception, field_map=None) -> None:
@@ -196,7 +205,7 @@ class OutputForm(forms.Form):
                 if spec.get("name") and spec["name"] not in ("opened_at", "file"):
                     self.fields[spec["name"]] = _output_field(spec)
         if not self.is_bound:
-            self.initial["opened_at"] = timezone.now().isoformat(timespec="seconds")
+            self.initial["opened_at"] = sign_opened_at(timezone.now())
 
     @property
     def is_file(self) -> bool:
@@ -210,14 +219,16 @@ class OutputForm(forms.Form):
         }
 
     def opened_at_value(self, now: datetime.datetime | None = None) -> datetime.datetime | None:
-        """When the form was rendered: a past moment within a day, else unknown (None) — a
-        value from the client is only a hint for the pilot's "time to fill" report."""
+        """When the form was rendered: a past moment within a day carrying the server's
+        signature, else unknown (None) — the pilot's "time to fill" report."""
+        from django.core.signing import BadSignature, Signer
+
         raw = (self.cleaned_data.get("opened_at") or "").strip()
         if not raw:
             return None
         try:
-            moment = datetime.datetime.fromisoformat(raw)
-        except ValueError:
+            moment = datetime.datetime.fromisoformat(Signer(salt=OPENED_AT_SALT).unsign(raw))
+        except (BadSignature, ValueError):
             return None
         if timezone.is_naive(moment):
             return None

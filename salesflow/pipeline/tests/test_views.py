@@ -15,6 +15,7 @@ from django.utils import timezone
 from salesflow.core.models import ApprovalRequest, AuditEntry
 from salesflow.customers.models import Contact, Customer
 from salesflow.pipeline import services
+from salesflow.pipeline.forms import sign_opened_at
 from salesflow.pipeline.models import (
     LostReason,
     Opportunity,
@@ -155,7 +156,7 @@ def test_submit_outputs_then_advance_works_from_the_detail_page(client, people):
     opp = new_opp(people["rep"])
     client.force_login(people["rep"])
     output = opp.stage.outputs.get()
-    opened = (timezone.now() - datetime.timedelta(minutes=12)).isoformat()
+    opened = sign_opened_at(timezone.now() - datetime.timedelta(minutes=12))
     response = post_output(client, opp, output, opened_at=opened)
     assert response.status_code == 302
     submission = OutputSubmission.objects.get(opportunity=opp, output=output)
@@ -174,8 +175,24 @@ def test_opened_at_from_the_future_or_too_old_is_not_recorded(client, people):
     opp = new_opp(people["rep"])
     client.force_login(people["rep"])
     output = opp.stage.outputs.get()
-    future = (timezone.now() + datetime.timedelta(hours=3)).isoformat()
+    future = sign_opened_at(timezone.now() + datetime.timedelta(hours=3))
     post_output(client, opp, output, opened_at=future)
+    assert OutputSubmission.objects.get(opportunity=opp).opened_at is None
+
+
+def test_an_unsigned_or_edited_opened_at_is_not_recorded(client, people):
+    opp = new_opp(people["rep"])
+    client.force_login(people["rep"])
+    output = opp.stage.outputs.get()
+    hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    forged = sign_opened_at(hour_ago).replace(
+        hour_ago.isoformat(timespec="seconds"),
+        (hour_ago + datetime.timedelta(minutes=55)).isoformat(timespec="seconds"),
+    )
+    post_output(client, opp, output, opened_at=forged)
+    assert OutputSubmission.objects.get(opportunity=opp).opened_at is None
+    OutputSubmission.objects.all().delete()
+    post_output(client, opp, output, opened_at=hour_ago.isoformat())
     assert OutputSubmission.objects.get(opportunity=opp).opened_at is None
 
 
