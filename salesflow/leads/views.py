@@ -138,10 +138,17 @@ def cadence_text(intent: str) -> str:
         return str(rule)
 
 
+URL_MARKER = 987654321
+
+
 def _page(request, queryset):
+    """A page of the lead table: SLA facts and the detail link of each row (the link from one
+    ``reverse`` for the page, not one per row)."""
     page = bounded_page(queryset, PAGE_SIZE, request.GET.get("page"))
+    detail = reverse("leads:detail", args=[URL_MARKER])
     for lead in page.object_list:
         decorate(lead)
+        lead.detail_url = detail.replace(str(URL_MARKER), str(lead.pk))
     return page
 
 

@@ -7,6 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from salesflow.leads.models import Lead
+
 from .test_views import login, make_lead, team  # noqa: F401 — the fixture
 
 pytestmark = pytest.mark.django_db
@@ -40,3 +42,5 @@ def test_list_reads_a_fixed_number_of_queries(
     # The owner filter keeps its choice, rendered by the Python widget.
     assert f'<option value="{team["rep"].pk}" selected>小王</option>' in html
     assert html.count("SLA") >= 1
+    for lead in Lead.objects.filter(owner=team["rep"]):  # row links built once per page
+        assert f'href="{reverse("leads:detail", args=[lead.pk])}"' in html
