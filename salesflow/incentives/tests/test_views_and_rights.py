@@ -133,6 +133,8 @@ def test_manager_sees_team_director_all(client, people, cards, statements):
             ).status_code
             == 200
         )
+    home = get(client, director, reverse("incentives:home"))
+    assert home.status_code == 200 and "/admin/incentives/" in home.content.decode()
     # ranking page with a period
     page = get(
         client,
