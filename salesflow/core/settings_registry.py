@@ -657,6 +657,16 @@ _DEFS = [
         max_value=200,
     ),
     SettingDef(
+        "import.bulk_min_rows",
+        "int",
+        500,
+        _("客户导入批量写入的行数"),
+        "security",
+        _("客户导入文件的数据行数超过此值时按每批一千行批量写入：校验与逐行导入相同，"
+          "审计日志每批记一条（列出新建的客户）。"),
+        min_value=1,
+    ),
+    SettingDef(
         "session.idle_hours",
         "decimal",
         D("12"),

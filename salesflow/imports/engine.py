@@ -200,13 +200,7 @@ def _write_row(entity, profile, row, cells, values, ctx) -> RowOutcome:
             return RowOutcome(row, "skipped", message=_duplicate_message(exc))
         return RowOutcome(row, "failed", message=_duplicate_message(exc), cells=cells)
     except (ValidationError, DomainError, PermissionDenied, ObjectDoesNotExist, Http404) as exc:
-        messages = _error_messages(exc)
-        return RowOutcome(
-            row,
-            "failed",
-            {labels.get(k, k or _("整行")): v for k, v in messages.items()},
-            cells=cells,
-        )
+        return error_outcome(exc, row, cells, labels)
     except DatabaseError as exc:
         logger.warning("import row %s failed: %s", row, exc)
         return RowOutcome(
@@ -215,6 +209,22 @@ def _write_row(entity, profile, row, cells, values, ctx) -> RowOutcome:
     records = [(o._meta.label_lower, o.pk, "created") for o in result.extra_created]
     records.append((result.obj._meta.label_lower, result.obj.pk, result.action))
     return RowOutcome(row, result.action, records=records, message="；".join(result.notes))
+
+
+def error_outcome(exc, row: int, cells: dict, labels: dict) -> RowOutcome | None:
+    """The failed row a refused write gives (messages by field label), or None for an
+    exception that is not a refusal."""
+    if not isinstance(
+        exc, ValidationError | DomainError | PermissionDenied | ObjectDoesNotExist | Http404
+    ):
+        return None
+    messages = _error_messages(exc)
+    return RowOutcome(
+        row,
+        "failed",
+        {labels.get(k, k or _("整行")): v for k, v in messages.items()},
+        cells=cells,
+    )
 
 
 # --- a whole run ------------------------------------------------------------------------------
@@ -291,15 +301,25 @@ def _options(profile: Profile) -> dict:
 def run_rows(
     profile: Profile, sheet: Sheet, *, actor, mode: str, dry_run: bool, run: ImportRun | None
 ) -> Summary:
+    from .bulk import BULK_CHUNK_ROWS, bulk_writer, insert_rows
+
     entity = profile.entity_def
     ctx = ImportContext(actor=actor, options=_options(profile), dry_run=dry_run)
+    ctx.run = run
     summary = Summary()
     one_transaction = dry_run or mode == RunMode.STRICT
     pending_records: list = []
+    bulk = bulk_writer(entity, len(sheet.rows))  # large customer files: see bulk.py
+    chunk_rows = BULK_CHUNK_ROWS if bulk else CHUNK_ROWS
+
+    def outcomes(chunk):
+        if bulk:
+            return bulk(entity, profile, chunk, ctx)
+        return (import_row(entity, profile, number, cells, ctx) for number, cells in chunk)
 
     def process(chunk):
-        for number, cells in chunk:
-            outcome = import_row(entity, profile, number, cells, ctx)
+        for outcome in outcomes(chunk):
+            number = outcome.row
             summary.add(outcome)
             for hit in outcome.hits:
                 summary.value_map_hits[hit] = summary.value_map_hits.get(hit, 0) + 1
@@ -311,17 +331,19 @@ def run_rows(
 
     def save_records():
         if run is not None and pending_records:
-            ImportedRecord.objects.bulk_create(
-                [
-                    ImportedRecord(
-                        run=run, row_number=n, model_label=label, object_id=pk, action=action
-                    )
-                    for n, label, pk, action in pending_records
-                ]
-            )
+            records = [
+                ImportedRecord(
+                    run=run, row_number=n, model_label=label, object_id=pk, action=action
+                )
+                for n, label, pk, action in pending_records
+            ]
+            if bulk:
+                insert_rows(ImportedRecord, records)
+            else:
+                ImportedRecord.objects.bulk_create(records)
         pending_records.clear()
 
-    chunks = [sheet.rows[i : i + CHUNK_ROWS] for i in range(0, len(sheet.rows), CHUNK_ROWS)]
+    chunks = [sheet.rows[i : i + chunk_rows] for i in range(0, len(sheet.rows), chunk_rows)]
     if one_transaction:
         try:
             with transaction.atomic():

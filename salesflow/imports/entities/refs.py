@@ -20,6 +20,7 @@ class ImportContext:
         self.dry_run = dry_run
         self._cache: dict = {}
         self.created_references: list[str] = []
+        self.run = None  # the ImportRun being written, when there is one
 
     def cached(self, kind: str, key: str, load):
         bucket = self._cache.setdefault(kind, {})
