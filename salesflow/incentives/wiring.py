@@ -22,3 +22,20 @@ def connect() -> None:
     )
     approvals.on_decided(commissions.APPROVAL_KIND, commissions.on_decided)
     lead_services.register_weight_adjuster(scorecards.weight_by_process_score)
+    _connect_receipts()
+
+
+def _connect_receipts() -> None:
+    """A receipt recorded or reversed (冲销) recomputes the rep's open commission statements."""
+    from django.db.models.signals import post_delete, post_save
+
+    from salesflow.deals.models import Receipt
+
+    from .services import commissions
+
+    for name, signal in (("save", post_save), ("delete", post_delete)):
+        signal.connect(
+            commissions.on_receipt_changed,
+            sender=Receipt,
+            dispatch_uid=f"incentives.receipt_{name}",
+        )

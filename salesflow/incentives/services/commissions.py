@@ -338,6 +338,34 @@ def on_decided(*, request: ApprovalRequest, actor) -> None:
     statement.save(update_fields=["status"])
 
 
+def refresh_open_statements(owner_id: int | None) -> int:
+    """Recompute the rep's draft and rejected statements (oldest period first), after one of
+    their receipts was recorded or reversed: a reversal of an approved statement's receipt
+    lands as a negative line in the earliest open statement."""
+    if owner_id is None:
+        return 0
+    open_ones = list(
+        CommissionStatement.objects.select_for_update()
+        .filter(owner_id=owner_id, status__in=[StatementStatus.DRAFT, StatementStatus.REJECTED])
+        .select_related("plan", "owner")
+        .order_by("period_start", "id")[:24]
+    )
+    for statement in open_ones:
+        recompute(statement)
+    return len(open_ones)
+
+
+def on_receipt_changed(sender, instance, **kwargs) -> None:
+    """``post_save``/``post_delete`` of a receipt (recorded, or 冲销 in 回款)."""
+    from salesflow.deals.models import Contract
+
+    owner_id = (
+        Contract.objects.filter(pk=instance.contract_id).values_list("owner_id", flat=True).first()
+    )
+    with transaction.atomic():
+        refresh_open_statements(owner_id)
+
+
 def plan_check(plan: CommissionPlan) -> None:
     tiers = list(plan.tiers.all())
     if len({t.min_completion for t in tiers}) != len(tiers):

@@ -159,7 +159,9 @@ def test_reversed_receipt_lowers_the_next_statement(people, plan):
     january.refresh_from_db()
     assert january.total == D("4500.00")
     assert january.lines.filter(receipt_id=wrong.pk).exists()
-    # February (still a draft) is recomputed with the reversal
+    # February (still a draft) is recomputed at once with the reversal
+    february.refresh_from_db()
+    assert february.total == D("-900.00")
     february = compute(manager, plan, rep, FEB)
     reversal = february.lines.get(kind=LineKind.REVERSAL)
     assert reversal.receipt_id == wrong.pk and reversal.amount == D("-1500.00")

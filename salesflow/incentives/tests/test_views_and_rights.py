@@ -302,3 +302,25 @@ def test_lead_assignment_weighted_by_process_score(people, make_user):
     weight_by_process_score(members)
     # × process score (at least 10; 100 without a confirmed scorecard)
     assert [m.weight for m in members] == [40, 20, 100]
+
+
+def test_every_page_renders_empty_and_filled(client, people, make_user):
+    pages = [
+        "incentives:home",
+        "incentives:scorecard_list",
+        "incentives:scorecard_compute",
+        "incentives:statement_list",
+        "incentives:statement_compute",
+        "incentives:contest_list",
+        "incentives:contest_create",
+    ]
+    for user in (people["director"], people["manager"], make_user("admin")):
+        client.force_login(user)
+        for name in pages:
+            response = client.get(reverse(name))
+            assert response.status_code == 200, (user, name)
+    client.force_login(people["rep"])
+    for name in ("incentives:home", "incentives:scorecard_list", "incentives:statement_list"):
+        assert client.get(reverse(name)).status_code == 200
+    assert client.get(reverse("incentives:statement_list") + "?status=approved").status_code == 200
+    assert client.get(reverse("incentives:contest_list")).status_code == 200
