@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from salesflow.core.audit import audit
 from salesflow.core.errors import DomainError, ValidationError
-from salesflow.core.normalize import normalize_company_name, normalize_phone
+from salesflow.core.normalize import normalize_company_name
 from salesflow.core.pii import reject_sensitive
 from salesflow.core.settings_registry import get_setting
 
@@ -84,6 +84,27 @@ def insert_rows(model, objs: list, *, with_ids: bool = False) -> list:
         obj._state.adding = False
         obj._state.db = connection.alias
     return objs
+
+
+def insert_values(model, rows: list[dict]) -> None:
+    """Insert plain rows (attribute name → value, every column but the id given) in one
+    statement: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere. For the history rows that
+    go with a chunk (grade changes, ownership events, imported-record list), which need no
+    model instance of their own."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows])
+        return
+    quote = connection.ops.quote_name
+    names = list(rows[0])
+    column_of = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = ", ".join(quote(column_of[n]) for n in names)
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row([row[n] for n in names])
 
 
 def _text(value) -> Value:
@@ -243,11 +264,15 @@ def import_customer_chunk(entity, profile, chunk, ctx) -> list:
             if failure is None:
                 raise
             customer = None
-        parsed.append((i, number, cells, values, hits, customer, failure))
+        if customer is not None:
+            keys = (customer.name_key, customer.phone_key)
+        else:
+            keys = (normalize_company_name(values.get("name") or ""), "")
+        parsed.append((i, number, cells, values, hits, customer, failure, *keys))
 
     # 2. one query for what the database already holds under the chunk's keys
-    name_keys = {normalize_company_name(p[3].get("name") or "") for p in parsed} - {""}
-    phone_keys = {normalize_phone(p[3].get("phone") or "") for p in parsed} - {""}
+    name_keys = {p[7] for p in parsed} - {""}
+    phone_keys = {p[8] for p in parsed} - {""}
     known = _Chunk(_existing_keys(name_keys, phone_keys) if (name_keys or phone_keys) else [])
 
     pending: list = []  # (i, number, hits, customer) taken, not yet written
@@ -261,29 +286,37 @@ def import_customer_chunk(entity, profile, chunk, ctx) -> list:
         if not pending:
             return
         objs = insert_rows(Customer, [p[3] for p in pending], with_ids=True)
-        insert_rows(
+        now = timezone.now()
+        actor_id = getattr(acting_user, "pk", None)
+        insert_values(
             GradeChange,
             [
-                GradeChange(
-                    customer=c,
-                    from_grade="",
-                    to_grade=c.grade,
-                    source=GradeSource.EXPECTED,
-                    amount=c.expected_annual_value,
-                    actor=acting_user,
-                )
+                {
+                    "customer_id": c.pk,
+                    "from_grade": "",
+                    "to_grade": c.grade,
+                    "source": GradeSource.EXPECTED.value,
+                    "amount": c.expected_annual_value,
+                    "reason": "",
+                    "actor_id": actor_id,
+                    "at": now,
+                }
                 for c in objs
             ],
         )
-        insert_rows(
+        insert_values(
             OwnershipEvent,
             [
-                OwnershipEvent(
-                    customer=c,
-                    kind=OwnershipEvent.Kind.CREATE,
-                    to_owner=c.owner,
-                    actor=acting_user,
-                )
+                {
+                    "customer_id": c.pk,
+                    "kind": OwnershipEvent.Kind.CREATE.value,
+                    "from_owner_id": None,
+                    "to_owner_id": c.owner_id,
+                    "pool_id": None,
+                    "reason": "",
+                    "actor_id": actor_id,
+                    "at": now,
+                }
                 for c in objs
             ],
         )
@@ -310,15 +343,14 @@ def import_customer_chunk(entity, profile, chunk, ctx) -> list:
             stale = True  # the keys it wrote are read again before the next row
 
     # 3. every row in file order, with the service path's order of checks
-    for index, (i, number, cells, values, hits, customer, failure) in enumerate(parsed):
+    for index, row in enumerate(parsed):
+        i, number, cells, values, hits, customer, failure, name_key, phone_key = row
         if stale:
             rest = parsed[index:]
-            names = {normalize_company_name(p[3].get("name") or "") for p in rest} - {""}
-            phones = {normalize_phone(p[3].get("phone") or "") for p in rest} - {""}
+            names = {p[7] for p in rest} - {""}
+            phones = {p[8] for p in rest} - {""}
             known.load(_existing_keys(names, phones))
             stale = False
-        name_key = normalize_company_name(values.get("name") or "")
-        phone_key = normalize_phone(values.get("phone") or "")
         existing = known.customer_by_name.get(name_key)
         taken = pending_names.get(name_key)
         if (existing or taken) and policy == "skip":

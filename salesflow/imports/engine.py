@@ -301,7 +301,7 @@ def _options(profile: Profile) -> dict:
 def run_rows(
     profile: Profile, sheet: Sheet, *, actor, mode: str, dry_run: bool, run: ImportRun | None
 ) -> Summary:
-    from .bulk import BULK_CHUNK_ROWS, bulk_writer, insert_rows
+    from .bulk import BULK_CHUNK_ROWS, bulk_writer, insert_values
 
     entity = profile.entity_def
     ctx = ImportContext(actor=actor, options=_options(profile), dry_run=dry_run)
@@ -331,16 +331,18 @@ def run_rows(
 
     def save_records():
         if run is not None and pending_records:
-            records = [
-                ImportedRecord(
-                    run=run, row_number=n, model_label=label, object_id=pk, action=action
-                )
+            rows = [
+                {
+                    "run_id": run.pk,
+                    "row_number": n,
+                    "model_label": label,
+                    "object_id": pk,
+                    "action": action,
+                    "undone": False,
+                }
                 for n, label, pk, action in pending_records
             ]
-            if bulk:
-                insert_rows(ImportedRecord, records)
-            else:
-                ImportedRecord.objects.bulk_create(records)
+            insert_values(ImportedRecord, rows)
         pending_records.clear()
 
     chunks = [sheet.rows[i : i + chunk_rows] for i in range(0, len(sheet.rows), chunk_rows)]
