@@ -38,6 +38,17 @@ class PeriodForm(forms.Form):
         return {"date_from": start, "date_to": end}
 
 
+class StatementFilterForm(forms.Form):
+    date_from = forms.DateField(label=_("开始日期"), required=False, widget=DateInput)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import StatementStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("全部")), *StatementStatus.choices]
+
+
 class ScorecardComputeForm(PeriodForm):
     template = forms.ModelChoiceField(
         label=_("考核方案"), queryset=ScorecardTemplate.objects.filter(is_active=True)

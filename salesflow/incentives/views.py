@@ -21,8 +21,15 @@ from salesflow.core.views import require_right
 from salesflow.org.models import User
 
 from . import selectors
-from .forms import CommentForm, ContestForm, PeriodForm, ScorecardComputeForm, StatementComputeForm
-from .models import Scorecard, StatementStatus
+from .forms import (
+    CommentForm,
+    ContestForm,
+    PeriodForm,
+    ScorecardComputeForm,
+    StatementComputeForm,
+    StatementFilterForm,
+)
+from .models import Scorecard
 from .services import commissions, scorecards
 
 ERRORS = (DjangoValidationError, DomainError, PermissionDenied)
@@ -85,6 +92,10 @@ def scorecard_list(request):
     form, date_from, date_to = _period(request)
     filters = {"period_start": date_from, "period_end": date_to}
     cards = selectors.scorecard_list(user=request.user, filters=filters)
+    if request.GET.get("format") in ("xlsx", "csv"):
+        if not has_right(request.user, "scorecard", "export"):
+            raise Http404
+        return _scorecard_export(request, cards)
     ranked = ranked_page = None
     if date_from and date_to:
         ranked = selectors.ranking(list(cards[:500]))
@@ -98,7 +109,39 @@ def scorecard_list(request):
     return render(
         request,
         "incentives/scorecard_list.html",
-        {"form": form, "ranked": ranked, "page": ranked_page, "stars": stars},
+        {
+            "form": form,
+            "ranked": ranked,
+            "page": ranked_page,
+            "stars": stars,
+            "filtered": date_from is not None,
+            "can_export": has_right(request.user, "scorecard", "export"),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _scorecard_export(request, cards):
+    """The scores (no comments) of the scorecards in the list, one row per scorecard."""
+    columns = [
+        (_("被考核人"), lambda c: c.owner.display_name),
+        (_("考核方案"), lambda c: c.template.name),
+        (_("开始日期"), lambda c: c.period_start),
+        (_("结束日期"), lambda c: c.period_end),
+        (_("总分"), lambda c: c.total_score),
+        (_("结果得分"), lambda c: c.results_score),
+        (_("过程得分"), lambda c: c.process_score),
+        (_("状态"), lambda c: c.get_status_display()),
+    ]
+    return export_response(
+        user=request.user,
+        queryset=cards,
+        columns=columns,
+        fmt="csv" if request.GET.get("format") == "csv" else "xlsx",
+        filename="考核评分卡",
+        object_type="scorecard",
+        personal_data=False,
+        filters=dict(request.GET.items()),
     )
 
 
@@ -180,10 +223,9 @@ def scorecard_confirm(request, pk: int):
 
 @require_right("commission")
 def statement_list(request):
-    form, date_from, _date_to = _period(request)
-    status = request.GET.get("status") or ""
-    if status not in StatementStatus.values:
-        status = ""
+    form = StatementFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    date_from, status = filters.get("date_from"), filters.get("status") or ""
     qs = selectors.statement_list(
         user=request.user, filters={"period_start": date_from, "status": status}
     )
@@ -197,8 +239,7 @@ def statement_list(request):
         {
             "form": form,
             "page": _page(request, qs),
-            "status": status,
-            "statuses": StatementStatus.choices,
+            "filtered": bool(date_from or status),
             "can_export": has_right(request.user, "commission", "export"),
             "query": request.GET.urlencode(),
         },

@@ -324,3 +324,23 @@ def test_every_page_renders_empty_and_filled(client, people, make_user):
         assert client.get(reverse(name)).status_code == 200
     assert client.get(reverse("incentives:statement_list") + "?status=approved").status_code == 200
     assert client.get(reverse("incentives:contest_list")).status_code == 200
+
+
+def test_filters_and_scorecard_export(client, people, cards, statements):
+    director = people["director"]
+    client.force_login(director)
+    response = client.get(reverse("incentives:statement_list") + "?status=approved")
+    assert response.status_code == 200 and not response.context["page"].object_list
+    response = client.get(
+        reverse("incentives:statement_list") + "?status=draft&date_from=2026-01-01"
+    )
+    assert len(response.context["page"].object_list) == 2
+    export = client.get(reverse("incentives:scorecard_list") + "?format=xlsx")
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)
+    )
+    assert rows[0][0] == "被考核人" and len(rows) == 3
+    assert all(COMMENT not in str(cell) for row in rows for cell in row)
+    # managers and reps have no export right on scorecards
+    client.force_login(people["manager"])
+    assert client.get(reverse("incentives:scorecard_list") + "?format=xlsx").status_code == 404
