@@ -118,6 +118,26 @@ def _existing_keys(name_keys: set[str], phone_keys: set[str]) -> list[tuple]:
     from salesflow.leads.models import Lead, LeadStatus
 
     names, phones = sorted(name_keys), sorted(phone_keys)
+    connection = connections[router.db_for_read(Customer)]
+    if connection.vendor == "postgresql":
+        # The same three lookups as below, with the keys passed as two arrays: a chunk's
+        # 2,000 keys as 2,000 placeholders cost more to send than the query takes to run.
+        tables = {m: connection.ops.quote_name(m._meta.db_table) for m in (Customer, Contact, Lead)}
+        sql = f"""
+            SELECT 'customer', id, name, name_key, phone_key FROM {tables[Customer]}
+             WHERE deleted_at IS NULL AND (name_key = ANY(%s) OR phone_key = ANY(%s))
+            UNION ALL
+            SELECT 'contact', customer_id, '', '', phone_key FROM {tables[Contact]}
+             WHERE deleted_at IS NULL AND phone_key = ANY(%s)
+            UNION ALL
+            SELECT 'lead', id, company_name, name_key, phone_key FROM {tables[Lead]}
+             WHERE deleted_at IS NULL AND status <> %s
+               AND (name_key = ANY(%s) OR phone_key = ANY(%s))
+        """
+        params = [names, phones, phones, LeadStatus.INVALID.value, names, phones]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
     customers = Customer.objects.filter(Q(name_key__in=names) | Q(phone_key__in=phones))
     contacts = Contact.objects.filter(phone_key__in=phones)
     leads = Lead.objects.filter(Q(name_key__in=names) | Q(phone_key__in=phones)).exclude(
