@@ -67,7 +67,9 @@ def test_demo_customers_and_leads():
         assert lead.acquired_at <= lead.entered_at <= now
         assert lead.screening_due_at == rules.screening_due(lead.entered_at)
         if lead.grade == "A" and lead.graded_at:
-            assert lead.first_contact_due_at == rules.first_contact_due(lead.graded_at)
+            # the owner's team's rule (the demo's finished pilot gives 华东 12h)
+            team = lead.owner.department_id if lead.owner_id else None
+            assert lead.first_contact_due_at == rules.first_contact_due(lead.graded_at, team=team)
         if lead.first_contact_at:
             assert lead.graded_at <= lead.first_contact_at <= now
     assert set(Counter(lead.status for lead in leads)) == set(LeadStatus.values)
