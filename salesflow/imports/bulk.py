@@ -37,7 +37,7 @@ from salesflow.core.normalize import normalize_company_name
 from salesflow.core.pii import reject_sensitive
 from salesflow.core.settings_registry import get_setting
 
-BULK_CHUNK_ROWS = 1000
+BULK_CHUNK_ROWS = 2000
 
 
 def bulk_writer(entity, row_count: int):
