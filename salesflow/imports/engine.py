@@ -376,22 +376,23 @@ def run_rows(
     return summary
 
 
-def execute_run(run: ImportRun) -> ImportRun:
+def execute_run(run: ImportRun, sheet: Sheet | None = None) -> ImportRun:
     """Run a stored upload with its stored mapping and record the outcome on the run. Outside
     a request (worker, command line) the run gets its own job context: its audit entries share
     one request id, and settings and the working calendar are read once, not once per row."""
     if context.current() is None:
         with context.job_context(f"import:{run.pk}"):
-            return _execute_run(run)
-    return _execute_run(run)
+            return _execute_run(run, sheet)
+    return _execute_run(run, sheet)
 
 
-def _execute_run(run: ImportRun) -> ImportRun:
+def _execute_run(run: ImportRun, sheet: Sheet | None = None) -> ImportRun:
     profile = Profile.from_json(run.config)
     run.status, run.started_at = RunStatus.RUNNING, timezone.now()
     run.save(update_fields=["status", "started_at"])
     try:
-        sheet = load_sheet(bytes(run.file_data), profile)
+        if sheet is None:  # a stored upload run by the worker: read it here
+            sheet = load_sheet(bytes(run.file_data), profile)
         run.total_rows = len(sheet.rows)
         run.save(update_fields=["total_rows"])
         if not profile.entity_def.can_import(run.created_by):

@@ -95,7 +95,7 @@ def run_start(
         background = run.total_rows > int(get_setting("import.background_rows"))
     if not background:
         run.save(update_fields=["mode", "dry_run", "total_rows", "processed_rows"])
-        return execute_run(run)
+        return execute_run(run, sheet=sheet)  # the file is read once
     run.status = RunStatus.QUEUED
     run.save(update_fields=["mode", "dry_run", "total_rows", "processed_rows", "status"])
     from .tasks import run_import
