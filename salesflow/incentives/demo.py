@@ -15,9 +15,11 @@ from .models import (
     CommissionBase,
     CommissionPlan,
     CommissionRate,
+    CommissionStatement,
     CommissionTier,
     Contest,
     ContestMetric,
+    Scorecard,
     ScorecardMetric,
     ScorecardTemplate,
     ScoreMetric,
@@ -87,6 +89,11 @@ def seed_incentives(ctx: demo.SeedContext) -> None:
     start, end = quarter_bounds(timezone.localdate())
     ids = [r.pk for r in reps]
     template, plan = _template(), _plan()
+    if Scorecard.objects.filter(template=template, period_start=start, period_end=end).exists():
+        # a second seed leaves this quarter's scorecards and statements as they are
+        ctx.log("incentives: this quarter's scorecards already exist — nothing to do")
+        return
+    before = (Scorecard.objects.count(), CommissionStatement.objects.count())
     cards = scorecards.scorecard_compute(
         actor=director, template_id=template.pk, person_ids=ids, date_from=start, date_to=end
     )
@@ -115,8 +122,13 @@ def seed_incentives(ctx: demo.SeedContext) -> None:
     )
     if created:
         contest.participants.set(reps)
-    ctx.count("scorecards", len(cards))
-    ctx.count("commission_statements", len(statements))
+    # only what this run created (a second run recomputes the drafts and adds nothing)
+    new_cards = Scorecard.objects.count() - before[0]
+    new_statements = CommissionStatement.objects.count() - before[1]
+    if new_cards:
+        ctx.count("scorecards", new_cards)
+    if new_statements:
+        ctx.count("commission_statements", new_statements)
     ctx.log(f"incentives: {len(cards)} scorecards, {len(statements)} statements for {start}~{end}")
 
 

@@ -41,6 +41,9 @@ def test_demo_step_builds_a_quarter_from_the_data(people):
     assert mine.completion == Decimal("0.5000")
     assert mine.total == Decimal("1600.00")  # 100000 × 2% × 0.8 (50% of target: the lowest tier)
     assert Contest.objects.get().participants.count() == 2
-    incentives_demo.seed_incentives(ctx)
+    assert ctx.created == {"scorecards": 2, "commission_statements": 2}
+    again = SeedContext(seed=1, random=random.Random(1), users=ctx.users)
+    incentives_demo.seed_incentives(again)
+    assert not again.created
     assert Scorecard.objects.count() == 2 and CommissionStatement.objects.count() == 2
     assert Contest.objects.count() == 1
