@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -67,15 +67,20 @@ def compute(user, params: Params) -> Result:
     of their own), by month."""
     date_from, date_to = forecast_period(params)
     open_opps = base.opportunities(user, params).filter(status=OpportunityStatus.OPEN)
-    dated = open_opps.filter(expected_close_date__gte=date_from, expected_close_date__lte=date_to)
-    months = (
-        dated.annotate(month=TruncMonth("expected_close_date"))
+    # One grouped read: the period's months and the undated ones (month NULL) together.
+    grouped = list(
+        open_opps.filter(
+            Q(expected_close_date__gte=date_from, expected_close_date__lte=date_to)
+            | Q(expected_close_date__isnull=True)
+        )
+        .annotate(month=TruncMonth("expected_close_date"))
         .values("month")
         .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(weighted()))
         .order_by("month")
     )
-    undated = open_opps.filter(expected_close_date__isnull=True).aggregate(
-        n=Count("id"), total=Sum("amount"), weighted=Sum(weighted())
+    months = [m for m in grouped if m["month"] is not None]
+    undated = next(
+        (m for m in grouped if m["month"] is None), {"n": 0, "total": None, "weighted": None}
     )
     rows = []
     for m in months:
